@@ -1,0 +1,1 @@
+// BookRuntime: see ../shared/DESIGN.md (modules).

@@ -1,0 +1,1 @@
+// SegDraw: see ../shared/DESIGN.md (modules).

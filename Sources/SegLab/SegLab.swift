@@ -1,0 +1,1 @@
+// SegLab: see ../shared/DESIGN.md (modules).

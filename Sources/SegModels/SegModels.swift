@@ -1,0 +1,1 @@
+// SegModels: see ../shared/DESIGN.md (modules).

@@ -1,0 +1,1 @@
+// SegNN: see ../shared/DESIGN.md (modules).

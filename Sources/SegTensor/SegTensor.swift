@@ -1,0 +1,1 @@
+// SegTensor: see ../shared/DESIGN.md (modules).
