@@ -3,7 +3,8 @@
 import PackageDescription
 
 /// Kernels are built for the CPU they run on: without a target CPU, SIMD FMAs become scalar calls.
-let native: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native", "-Ounchecked"])]
+/// (Shape checks use `precondition`, so no `-Ounchecked`.)
+let native: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
 
 let package = Package(
     name: "segbook",
