@@ -166,7 +166,7 @@ public struct CropAndConcatFigure: Figure, Sendable {
     public var encoder: (channels: Int, size: Int)
     public var decoder: (channels: Int, size: Int)
     public init(encoder: (channels: Int, size: Int), decoder: (channels: Int, size: Int)) { self.encoder = encoder; self.decoder = decoder }
-    public var size: Size { Size(640, 270) }
+    public var size: Size { Size(640, 245) }
     public func draw(on c: Canvas) {
         let scale = 150.0 / Double(max(encoder.size, decoder.size))
         let es = Double(encoder.size) * scale, ds = Double(decoder.size) * scale
@@ -194,7 +194,7 @@ public struct CropAndConcatFigure: Figure, Sendable {
                anchor: Point(0, 0.5), alignment: .left)
         // The cropped encoder features travel under the decoder map into the first slab.
         let end = Point(x0 + w1 / 2, s1.maxY + 2)
-        c.path([.move(Point(crop.midX, crop.maxY)), .curve(Point(crop.midX, d.maxY + 45), Point(end.x, d.maxY + 45), end)],
+        c.path([.move(Point(crop.maxX - 8, crop.maxY)), .curve(Point(crop.maxX - 8, d.maxY + 45), Point(end.x, d.maxY + 45), end)],
                stroke: Stroke(Palette.vermillion, width: 1.2, dash: .dashed))
         c.arrow(from: Point(end.x, end.y + 6), to: end, stroke: Stroke(Palette.vermillion, width: 1.2), head: 6)
         c.arrow(from: Point(d.maxX + 6, d.midY), to: Point(x0 - 6, d.midY), stroke: Stroke(.axis, width: 1.3))
@@ -373,17 +373,17 @@ public struct SwinWindowsFigure: Figure, Sendable {
 public struct SequenceReductionFigure: Figure, Sendable {
     public var height: Int, width: Int, ratio: Int, dim: Int
     public init(height: Int = 8, width: Int = 8, ratio: Int = 2, dim: Int = 64) { self.height = height; self.width = width; self.ratio = ratio; self.dim = dim }
-    public var size: Size { Size(700, 260) }
+    public var size: Size { Size(700, 200) }
     public func draw(on c: Canvas) {
         let n = height * width, nr = (height / ratio) * (width / ratio)
         let side = 128.0, cell = side / Double(max(height, width)), top = 36.0
-        c.text("queries: \(height)×\(width) = \(n) tokens", at: Point(10 + side / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0), maxWidth: side + 40)
+        c.text("queries: \(height)×\(width) = \(n) tokens", at: Point(10, 10), font: panelTitleFont, anchor: Point(0, 0), alignment: .left)
         drawCells(c, origin: Point(10, top), rows: height, cols: width, cell: cell, fill: { _, _ in Palette.blue.tint(0.55) }, line: Stroke(.white, width: 1))
         let x2 = 10 + side + 90
         c.arrow(from: Point(10 + side + 8, top + side / 2), to: Point(x2 - 8, top + side / 2), stroke: Stroke(.axis, width: 1.3))
         c.text("conv \(ratio)×\(ratio),\nstride \(ratio)", at: Point(10 + side + 45, top + side / 2 - 5), font: Font(size: 9.5), color: .axis, anchor: Point(0.5, 1))
         let rc = cell * Double(ratio)
-        c.text("keys, values: \(nr) tokens", at: Point(x2 + side / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0), maxWidth: side + 40)
+        c.text("keys, values: \(nr) tokens", at: Point(x2, 10), font: panelTitleFont, anchor: Point(0, 0), alignment: .left)
         drawCells(c, origin: Point(x2, top), rows: height / ratio, cols: width / ratio, cell: rc, fill: { _, _ in Palette.orange.tint(0.45) }, line: Stroke(.white, width: 1))
         // Attention matrices to scale: N×N (outline) and N×N/R² (filled).
         let x3 = x2 + side + 60, m = 128.0
@@ -391,7 +391,7 @@ public struct SequenceReductionFigure: Figure, Sendable {
         c.rect(full, stroke: Stroke(.axis, width: 1, dash: .dashed))
         c.rect(Rect(x: x3, y: top, width: m * Double(nr) / Double(n), height: m), fill: Palette.reddishPurple.tint(0.35),
                stroke: Stroke(Palette.reddishPurple, width: 1))
-        c.text("attention: \(n)×\(nr) vs \(n)×\(n)", at: Point(x3 + m / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0), maxWidth: 700 - x3)
+        c.text("attention: \(n)×\(nr) vs \(n)×\(n)", at: Point(x3, 10), font: panelTitleFont, anchor: Point(0, 0), alignment: .left)
         c.text("\(ratio * ratio)× fewer scores (\(n * nr) instead of \(n * n))", at: Point(x3 + m / 2, top + m + 8), font: captionFont,
                anchor: Point(0.5, 0), maxWidth: 700 - x3 - 4)
     }

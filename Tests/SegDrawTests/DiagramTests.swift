@@ -52,3 +52,41 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         Issue.record("blocks \(l.blocks[i].node.id) and \(l.blocks[j].node.id) overlap", sourceLocation: sourceLocation)
     } }
 }
+
+@Suite(.serialized) struct DiagramRoutingTests {
+    @Test(arguments: ["unet", "segnet", "deeplab", "vit"])
+    func arrowsDoNotCrossBlocks(name: String) {
+        var d: Diagram
+        switch name {
+        case "unet": d = ExampleDiagrams.unet()
+        case "segnet": d = ExampleDiagrams.segnet()
+        case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
+        default: d = ExampleDiagrams.vit(); d.depth = 0
+        }
+        let l = d.computeLayout()
+        for r in l.routes {
+            for (a, b) in zip(r.points, r.points.dropFirst()) {
+                for blk in l.blocks where blk.node.id != r.edge.from && blk.node.id != r.edge.to {
+                    let seg = Rect(x: min(a.x, b.x), y: min(a.y, b.y), width: abs(a.x - b.x), height: abs(a.y - b.y)).insetBy(-0.01, -0.01)
+                    if seg.intersects(blk.box.insetBy(1, 1)) {
+                        Issue.record("\(name): edge \(r.edge.from)→\(r.edge.to) crosses block \(blk.node.id)")
+                    }
+                }
+                for lab in l.labels where lab.box.insetBy(1, 1).intersects(Rect(x: min(a.x, b.x), y: min(a.y, b.y), width: abs(a.x - b.x), height: abs(a.y - b.y)).insetBy(-0.01, -0.01)) {
+                    Issue.record("\(name): edge \(r.edge.from)→\(r.edge.to) crosses label '\(lab.text)'")
+                }
+            }
+        }
+    }
+
+    @Test func asppBranchesShareAColumnAndMerge() {
+        var d = ExampleDiagrams.deeplabv3(); d.depth = 1
+        let l = d.computeLayout()
+        func box(_ id: String) -> Rect { l.blocks.first { $0.node.id == id }!.box }
+        let branches = ["b0", "r6", "r12", "r18", "gap"].map(box)
+        #expect(Set(branches.map { $0.midX.rounded() }).count == 1)
+        let cat = box("cat")
+        #expect(cat.midY > branches.map(\.midY).min()! && cat.midY < branches.map(\.midY).max()!)
+        #expect(cat.minX > branches[0].maxX)
+    }
+}
