@@ -74,7 +74,8 @@ extension Diagram: Figure {
         let base = color(of: n.kind)
         let fill = base.tint(n.kind == .normActivation ? 0.35 : 0.55)
         let stroke = Stroke(base.shade(0.25), width: 1)
-        if n.kind.isMerge && !legend {
+        if n.kind.isMerge {
+            if legend { c.circle(center: box.center, radius: box.height / 2 + 0.5, fill: fill, stroke: stroke); return }
             let r = min(box.width, box.height) / 2
             c.circle(center: box.center, radius: r, fill: fill, stroke: stroke)
             let glyph = n.kind == .add ? "+" : "C"
@@ -197,6 +198,16 @@ struct LayoutEngine {
 
         var rank = [Int](repeating: 0, count: n)
         for v in order { for u in preds[v] where rank[u] + 1 > rank[v] { rank[v] = rank[u] + 1 } }
+        // Nodes fed only by skip edges (a 1×1 projection of low-level features) sit just before the
+        // node they feed, not next to where their input came from.
+        let skipFed = (0..<n).map { v in
+            let ins = edges.filter { index[$0.to] == v }
+            return !ins.isEmpty && ins.allSatisfy { $0.kind == .skip }
+        }
+        for v in order.reversed() where !succs[v].isEmpty && skipFed[v] {
+            let target = succs[v].map { rank[$0] }.min()! - 1
+            if target > rank[v] { rank[v] = target }
+        }
         // Keep order-consistent ranks even with back edges.
         let nCols = (rank.max() ?? 0) + 1
         var columns = [[Int]](repeating: [], count: nCols)
@@ -240,7 +251,7 @@ struct LayoutEngine {
         }
 
         // Columns and rows.
-        let colGap = 28.0
+        var colGap = 28.0
         let colWidth = columns.map { col in col.map { extWidth[$0] }.max() ?? 0 }
         var colLeft = [Double](repeating: 0, count: nCols), colRow = [Int](repeating: 0, count: nCols)
         // Rows: when a column does not fit, break at the boundary of this row crossed by fewest edges
@@ -249,12 +260,21 @@ struct LayoutEngine {
         for e in edges { let a = rank[index[e.from]!], b = rank[index[e.to]!]; if b > a { for c in (a + 1)...b { crossing[c] += 1 } } }
         var breaks: [Int] = [0]
         var start = 0
+        // A figure that is a little too wide gets narrower gaps rather than a second row.
+        let natural = colWidth.reduce(0, +) + Double(nCols) * colGap + 2 * Self.margin
+        if natural > d.maxWidth {
+            let squeezed = (d.maxWidth - 2 * Self.margin - colWidth.reduce(0, +)) / Double(nCols)
+            if squeezed >= 16 { colGap = squeezed }
+        }
         while true {
             var x = Self.margin + colGap / 2, c = start
             while c < nCols && (c == start || x + colWidth[c] <= d.maxWidth - Self.margin - colGap / 2) { x += colWidth[c] + colGap; c += 1 }
             if c >= nCols { break }
+            // Among breaks that leave this row at least 60% full, the one crossed by fewest edges.
+            let available = d.maxWidth - 2 * Self.margin
+            func fill(_ b: Int) -> Double { (start..<b).map { colWidth[$0] + colGap }.reduce(0, +) / available }
             var best = c
-            for b in stride(from: c, to: start, by: -1) where crossing[b] < crossing[best] { best = b }
+            for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && crossing[b] < crossing[best] { best = b }
             breaks.append(best); start = best
         }
         var row = -1, x = 0.0
@@ -290,7 +310,7 @@ struct LayoutEngine {
                         let r = extent(w); if yy > r.minY - 4 && yy < r.maxY + 4 { clear = false }
                     } }
                 }
-                if clear && isMain(e) { kinds.append(.direct) } else { kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1 }
+                if clear { kinds.append(.direct) } else { kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1 }
             } else if rv > ru {
                 kinds.append(.down(lanesBelow[rv - 1])); lanesBelow[rv - 1] += 1
             } else {

@@ -24,19 +24,28 @@ import Testing
         #expect(!top.nodes.contains { $0.id == "stem" })
     }
 
-    @Test(arguments: ["unet", "segnet", "deeplab", "vit"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit"])
     func exampleLayoutsHaveNoOverlappingTextOrBlocks(name: String) {
-        var d: Diagram
-        switch name {
-        case "unet": d = ExampleDiagrams.unet()
-        case "segnet": d = ExampleDiagrams.segnet()
-        case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
-        default: d = ExampleDiagrams.vit(); d.depth = 0
-        }
+        let d = example(name)
         let l = d.computeLayout()
         expectNoOverlaps(l)
         #expect(l.size.width <= d.maxWidth + 1, "\(name) is \(l.size.width) wide")
     }
+}
+
+func example(_ name: String) -> Diagram {
+    var d: Diagram
+    switch name {
+    case "unet": d = ExampleDiagrams.unet()
+    case "segnet": d = ExampleDiagrams.segnet()
+    case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
+    case "deeplab-full": d = ExampleDiagrams.deeplabv3()
+    case "deeplabv3plus": d = ExampleDiagrams.deeplabv3plus()
+    case "fcn8s": d = ExampleDiagrams.fcn8s()
+    case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
+    default: d = ExampleDiagrams.vit(); d.depth = 0
+    }
+    return d
 }
 
 /// No two labels overlap, no label covers a block, no two blocks overlap.
@@ -54,15 +63,9 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
 }
 
 @Suite(.serialized) struct DiagramRoutingTests {
-    @Test(arguments: ["unet", "segnet", "deeplab", "vit"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit"])
     func arrowsDoNotCrossBlocks(name: String) {
-        var d: Diagram
-        switch name {
-        case "unet": d = ExampleDiagrams.unet()
-        case "segnet": d = ExampleDiagrams.segnet()
-        case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
-        default: d = ExampleDiagrams.vit(); d.depth = 0
-        }
+        let d = example(name)
         let l = d.computeLayout()
         for r in l.routes {
             for (a, b) in zip(r.points, r.points.dropFirst()) {
