@@ -384,7 +384,16 @@ public struct HeatMap: Figure, Sendable {
         let availW = size.width - m - rowW - barReserve - m, availH = size.height - top - colH - m
         let cell = Swift.min(availW / Double(cols), availH / Double(rows))
         let grid = Rect(x: m + rowW, y: top + colH, width: cell * Double(cols), height: cell * Double(rows))
-        for r in 0..<rows { for k in 0..<cols {
+        if !showsValues || cell < 18 {
+            // One image, nearest-neighbour: no seams between cells, and a small SVG.
+            var rgba = [UInt8](repeating: 255, count: rows * cols * 4)
+            for (i, v) in values.enumerated() {
+                let col = v.isFinite ? Palette.viridis((v - lo) / span) : Color(hex: 0xCCCCCC)
+                rgba[i * 4] = UInt8((col.r * 255).rounded()); rgba[i * 4 + 1] = UInt8((col.g * 255).rounded())
+                rgba[i * 4 + 2] = UInt8((col.b * 255).rounded())
+            }
+            c.image(rgba: rgba, width: cols, height: rows, in: grid)
+        } else { for r in 0..<rows { for k in 0..<cols {
             let v = values[r * cols + k]
             let t = (v - lo) / span
             let color = v.isFinite ? Palette.viridis(t) : Color(hex: 0xCCCCCC)
@@ -397,7 +406,7 @@ public struct HeatMap: Figure, Sendable {
                     c.text(s, at: cr.center, font: f, color: color.luminance > 0.5 ? .black : .white)
                 }
             }
-        } }
+        } } }
         if let rl = rowLabels { for (i, s) in rl.enumerated() where i < rows {
             c.text(s, at: Point(grid.minX - 4, grid.minY + (Double(i) + 0.5) * cell), font: font, anchor: Point(1, 0.5))
         } }
@@ -406,12 +415,13 @@ public struct HeatMap: Figure, Sendable {
         } }
         // Colour bar.
         let bar = Rect(x: grid.maxX + 12, y: grid.minY, width: barW, height: grid.height)
-        let steps = 64
+        let steps = 128
+        var ramp = [UInt8](repeating: 255, count: steps * 4)
         for i in 0..<steps {
-            let t0 = Double(i) / Double(steps)
-            c.rect(Rect(x: bar.minX, y: bar.maxY - bar.height * (t0 + 1 / Double(steps)), width: barW, height: bar.height / Double(steps) + 0.3),
-                   fill: Palette.viridis(t0 + 0.5 / Double(steps)))
+            let col = Palette.viridis(1 - (Double(i) + 0.5) / Double(steps))
+            ramp[i * 4] = UInt8((col.r * 255).rounded()); ramp[i * 4 + 1] = UInt8((col.g * 255).rounded()); ramp[i * 4 + 2] = UInt8((col.b * 255).rounded())
         }
+        c.image(rgba: ramp, width: 1, height: steps, in: bar, smooth: true)
         c.rect(bar, stroke: Stroke(.axis, width: 0.8))
         for v in ticks.values {
             let py = bar.maxY - bar.height * (v - lo) / span
