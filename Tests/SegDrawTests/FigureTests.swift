@@ -122,3 +122,17 @@ func svgStructure(_ svg: String) -> String {
         #expect(wrapped.width <= 60 && wrapped.height > s.height * 1.5)
     }
 }
+
+@Suite struct SVGTests {
+    @Test func idsAreUniquePerFigureAndStable() {
+        let a = AtrousSamplingFigure().svg(), b = PyramidPoolingFigure().svg()
+        func ids(_ s: String) -> Set<String> {
+            Set(s.components(separatedBy: "id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) })
+        }
+        #expect(!ids(a).isEmpty && ids(a).isDisjoint(with: ids(b)))
+        #expect(a == AtrousSamplingFigure().svg())
+        // Every reference points at an id of the same document.
+        let refs = a.components(separatedBy: "href=\"#").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(!refs.isEmpty && refs.allSatisfy { ids(a).contains($0) })
+    }
+}
