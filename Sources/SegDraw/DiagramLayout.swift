@@ -17,6 +17,7 @@ public struct DiagramLayout: Sendable {
         public var maxWidth: Double?
         /// The label's box on the page (after rotation).
         public var box: Rect
+        public var alignment: TextAlignment = .center
     }
     public struct Route: Sendable {
         public var edge: Diagram.Edge
@@ -60,7 +61,7 @@ extension Diagram: Figure {
         for b in l.blocks { Diagram.drawBlock(b.node, in: b.box, on: c) }
         for t in l.labels {
             c.text(t.text, at: t.at, font: t.font, anchor: t.anchor, rotation: t.rotation, maxWidth: t.maxWidth,
-                   alignment: t.anchor.x == 0 ? .left : .center)
+                   alignment: t.alignment)
         }
         for (k, r) in l.legendKinds { Diagram.drawBlock(Node(id: "", label: "", kind: k), in: r, on: c, legend: true) }
         for (k, r) in l.legendEdges {
@@ -409,16 +410,26 @@ struct LayoutEngine {
             while occupied.contains([c, level[v]]) { c += 1 }
             col[v] = c; occupied.insert([c, level[v]]); prev = v
         }
-        let labels = d.nodes.map { $0.kind.isMerge ? "" : labelText($0, separator: " · ") }
+        // Rotated labels: one line ("conv 3×3 · 64×568×568") when it is not much longer than the box,
+        // else two lines (name, shape), so that small boxes do not make their level tall.
         let font = Font(size: 9)
-        let labelSizes = labels.map { $0.isEmpty ? Size(0, 0) : m.measure($0, font: font) }
+        var labels = [String](repeating: "", count: n), labelSizes = [Size](repeating: Size(0, 0), count: n)
+        for (v, node) in d.nodes.enumerated() where !node.kind.isMerge {
+            let one = labelText(node, separator: " · "), s1 = m.measure(one, font: font)
+            if s1.width <= max(sizes[v].height, 60) || node.shape == .none {
+                labels[v] = one; labelSizes[v] = s1
+            } else {
+                labels[v] = labelText(node, separator: "\n"); labelSizes[v] = m.measure(labels[v], font: font)
+            }
+        }
         let nCols = (col.max() ?? 0) + 1, nLevels = (level.max() ?? 0) + 1
         var maxBoxW = [Double](repeating: 0, count: nCols), thick = maxBoxW
         for v in 0..<n {
             maxBoxW[col[v]] = max(maxBoxW[col[v]], sizes[v].width + pad[v])
             thick[col[v]] = max(thick[col[v]], labelSizes[v].height)
         }
-        let colGap = 12.0, labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
+        let colGap = 10.0, labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
+        let topPadAll = 2 * Diagram.repeatOffset      // boxes share a top line per level, repeated or not
         var colLeft = [Double](repeating: 0, count: nCols)
         var x = Self.margin
         for c in 0..<nCols { colLeft[c] = x; x += thick[c] + (thick[c] > 0 ? labelGap : 0) + maxBoxW[c] + colGap }
@@ -430,7 +441,7 @@ struct LayoutEngine {
         var band = [Double](repeating: 0, count: nLevels)
         for v in 0..<n {
             let h = d.nodes[v].kind.isMerge ? arrowDrop + 8 : sizes[v].height
-            band[level[v]] = max(band[level[v]], pad[v] + h, pad[v] + labelDrop + labelSizes[v].width)
+            band[level[v]] = max(band[level[v]], topPadAll + h, topPadAll + labelDrop + labelSizes[v].width)
         }
         // Edge classes.
         enum Kind { case horizontal, vertical, lane(gap: Int, index: Int) }
@@ -460,7 +471,7 @@ struct LayoutEngine {
             cursor += band[L]
         }
         func box(_ v: Int) -> Rect {
-            let top = bandTop[level[v]] + pad[v]
+            let top = bandTop[level[v]] + topPadAll
             if d.nodes[v].kind.isMerge { return Rect(center: Point(cx(v), top + arrowDrop), size: sizes[v]) }
             return Rect(x: cx(v) - sizes[v].width / 2, y: top, width: sizes[v].width, height: sizes[v].height)
         }
@@ -474,7 +485,7 @@ struct LayoutEngine {
             let at = Point(b.minX - labelGap, b.minY + labelDrop)
             let s = labelSizes[v]
             l.labels.append(.init(text: labels[v], font: font, at: at, anchor: Point(1, 1), rotation: 90, maxWidth: nil,
-                                  box: Rect(x: at.x - s.height, y: at.y, width: s.height, height: s.width)))
+                                  box: Rect(x: at.x - s.height, y: at.y, width: s.height, height: s.width), alignment: .left))
         }
         for (e, k) in zip(edges, kinds) {
             let u = index[e.from]!, v = index[e.to]!
@@ -515,7 +526,7 @@ struct LayoutEngine {
             width = max(width, s.width + 2 * Self.margin)
             l.labels.append(.init(text: t, font: .title, at: Point(Self.margin, Self.margin), anchor: Point(0, 0), rotation: 0,
                                   maxWidth: d.maxWidth - 2 * Self.margin,
-                                  box: Rect(x: Self.margin, y: Self.margin, width: s.width, height: s.height)))
+                                  box: Rect(x: Self.margin, y: Self.margin, width: s.width, height: s.height), alignment: .left))
         }
         guard d.showsLegend else { l.size.width = width; return }
         let kinds = Diagram.Kind.allCases.filter { k in l.blocks.contains { $0.node.kind == k } }
@@ -529,7 +540,7 @@ struct LayoutEngine {
             let sw = Rect(x: x, y: y + (rowH - 10) / 2, width: swatch, height: 10)
             let at = Point(x + swatch + 4, y + rowH / 2)
             l.labels.append(.init(text: text, font: Self.legendFont, at: at, anchor: Point(0, 0.5), rotation: 0, maxWidth: nil,
-                                  box: Rect(x: at.x, y: at.y - s.height / 2, width: s.width, height: s.height)))
+                                  box: Rect(x: at.x, y: at.y - s.height / 2, width: s.width, height: s.height), alignment: .left))
             x += swatch + 4 + s.width + 14
             return sw
         }

@@ -60,7 +60,7 @@ func svgStructure(_ svg: String) -> String {
 
     @Test func labelsAreDrawn() {
         func texts(_ name: String) -> [String] { Examples.figures.first { $0.0 == name }!.1.placedTexts().map(\.text) }
-        #expect(texts("diagram-unet").contains("conv 3×3 ×2 · 64×568×568"))
+        #expect(texts("diagram-unet").contains("conv 3×3 ×2\n64×568×568"))
         #expect(texts("diagram-unet").contains("skip connection"))
         #expect(texts("diagram-segnet").contains("pooling indices"))
         #expect(texts("diagram-deeplabv3").contains("stage 3 ×6\n1024×32×32"))
