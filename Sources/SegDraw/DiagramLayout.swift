@@ -331,6 +331,7 @@ struct LayoutEngine {
         func rowBottomAbs(_ r: Int) -> Double { rowBottom[r] + offset[r] }
         func rowTopAbs(_ r: Int) -> Double { rowTop[r] + offset[r] }
 
+        func stackedAbove(_ v: Int) -> Bool { columns[rank[v]].contains { $0 != v && y[$0] < y[v] } }
         var l = DiagramLayout(size: Size(0, 0))
         for v in 0..<n {
             let b = box(v)
@@ -352,15 +353,29 @@ struct LayoutEngine {
                 let xm = colLeft[rank[v]] - colGap / 2
                 pts = abs(p0.y - p3.y) < 0.5 ? [p0, p3] : [p0, Point(xm, p0.y), Point(xm, p3.y), p3]
             case .above(let lane):
+                // Up to a lane over the row and down again; a node with blocks stacked above it is left
+                // or entered from the side, through the gap next to its column.
                 let ly = rowTopAbs(colRow[rank[u]]) - 8 - laneStep * Double(lane)
-                let top0 = bu.minY - (d.nodes[u].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0)
-                pts = [Point(bu.midX, top0), Point(bu.midX, ly), Point(bv.midX, ly),
-                       Point(bv.midX, bv.minY - (d.nodes[v].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0))]
+                let offset = 4 + 4 * Double(lane % 3)
+                if stackedAbove(u) {
+                    let xr = colLeft[rank[u]] + colWidth[rank[u]] + offset
+                    pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, ly)]
+                } else {
+                    let top0 = bu.minY - (d.nodes[u].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0)
+                    pts = [Point(bu.midX, top0), Point(bu.midX, ly)]
+                }
+                if stackedAbove(v) {
+                    let xl = colLeft[rank[v]] - offset
+                    pts += [Point(xl, ly), Point(xl, bv.midY), Point(bv.minX, bv.midY)]
+                } else {
+                    pts += [Point(bv.midX, ly), Point(bv.midX, bv.minY - (d.nodes[v].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0))]
+                }
             case .down(let lane):
                 let ru = colRow[rank[u]]
                 let gy = rowBottomAbs(ru) + 8 + laneStep * Double(lane)
-                let xr = colLeft[rank[u]] + colWidth[rank[u]] + colGap / 2
-                let xl = colLeft[rank[v]] - colGap / 2
+                // Each lane gets its own verticals, so parallel routes stay apart.
+                let xr = colLeft[rank[u]] + colWidth[rank[u]] + min(colGap / 2 + 5 * Double(lane), colGap - 3)
+                let xl = max(colLeft[rank[v]] - colGap / 2 - 5 * Double(lane), 2)
                 pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, gy), Point(xl, gy), Point(xl, bv.midY),
                        Point(bv.minX, bv.midY)]
                 maxX = max(maxX, xr)
@@ -504,7 +519,7 @@ struct LayoutEngine {
                 func port(_ w: Int, _ b: Rect) -> Point {
                     let above = level[w] == g
                     let busy = above ? vertUp.contains(w) : vertDown.contains(w)
-                    let px = busy ? b.midX + b.width * 0.3 : b.midX
+                    let px = busy ? b.maxX - min(3, b.width * 0.2) : b.midX     // beside the vertical flow arrow
                     return above ? Point(px, b.minY - Double(pad[w])) : Point(px, b.maxY)
                 }
                 let a = port(u, bu), b = port(v, bv)

@@ -24,7 +24,7 @@ import Testing
         #expect(!top.nodes.contains { $0.id == "stem" })
     }
 
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
     func exampleLayoutsHaveNoOverlappingTextOrBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()
@@ -43,6 +43,8 @@ func example(_ name: String) -> Diagram {
     case "deeplabv3plus": d = ExampleDiagrams.deeplabv3plus()
     case "fcn8s": d = ExampleDiagrams.fcn8s()
     case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
+    case "segformer": d = ExampleDiagrams.segformer(); d.layout = .chain
+    case "segformer-depth0": d = ExampleDiagrams.segformer(); d.layout = .chain; d.depth = 0
     default: d = ExampleDiagrams.vit(); d.depth = 0
     }
     return d
@@ -63,7 +65,7 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
 }
 
 @Suite(.serialized) struct DiagramRoutingTests {
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
     func arrowsDoNotCrossBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()

@@ -163,4 +163,32 @@ enum ExampleDiagrams {
         d.add("up4b", "upsample ×4", kind: .upsample, shape: .spatial(channels: 21, height: 512, width: 512), after: prev)
         return d
     }
+
+    /// SegFormer-B0 (Xie et al., 2021): a hierarchical transformer (MiT) with four token stages, and an
+    /// all-MLP decoder that upsamples each stage to 1/4 and fuses them.
+    static func segformer() -> Diagram {
+        var d = Diagram(title: "SegFormer-B0")
+        var prev = d.add("in", "input", kind: .input, shape: .spatial(channels: 3, height: 512, width: 512))
+        let dims = [32, 64, 160, 256], depths = [2, 2, 2, 2], strides = [4, 8, 16, 32]
+        var stageOut: [String] = []
+        for i in 0..<4 {
+            let h = 512 / strides[i]
+            d.addGroup("stage\(i + 1)", "stage \(i + 1)", kind: .attention)
+            prev = d.add("embed\(i + 1)", "overlap patch embed", kind: .embedding, shape: .tokens(count: h * h, dim: dims[i]), after: prev, group: "stage\(i + 1)")
+            prev = d.add("blocks\(i + 1)", "efficient attention + Mix-FFN", kind: .attention, shape: .tokens(count: h * h, dim: dims[i]), after: prev,
+                         group: "stage\(i + 1)", repeatCount: depths[i])
+            prev = d.add("norm\(i + 1)", "LayerNorm, reshape", kind: .normActivation, shape: .spatial(channels: dims[i], height: h, width: h), after: prev,
+                         group: "stage\(i + 1)")
+            stageOut.append(prev)
+        }
+        let cat = d.add("cat", "concat", kind: .concat, shape: .spatial(channels: 1024, height: 128, width: 128))
+        for (i, s) in stageOut.enumerated() {
+            let mlp = d.add("mlp\(i + 1)", "MLP + upsample", kind: .mlp, shape: .spatial(channels: 256, height: 128, width: 128))
+            d.connect(s, mlp, kind: i == 3 ? .flow : .skip)
+            d.connect(mlp, cat)
+        }
+        prev = d.add("fuse", "MLP fuse", kind: .mlp, shape: .spatial(channels: 256, height: 128, width: 128), after: cat)
+        d.add("cls", "MLP classify", kind: .mlp, shape: .spatial(channels: 150, height: 128, width: 128), after: prev)
+        return d
+    }
 }
