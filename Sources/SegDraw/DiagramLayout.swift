@@ -44,6 +44,11 @@ extension Diagram: Figure {
     public func computeLayout() -> DiagramLayout {
         let d = depth.map { collapsed(toDepth: $0) } ?? self
         let engine = LayoutEngine(d, measurer: TextMeasurer())
+        if d.nodes.isEmpty {
+            var l = DiagramLayout(size: Size(200, 2 * LayoutEngine.margin + engine.titleHeight))
+            engine.addTitleAndLegend(&l)
+            return l
+        }
         let useU: Bool
         switch layout {
         case .chain: useU = false

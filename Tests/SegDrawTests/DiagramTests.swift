@@ -95,3 +95,29 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         #expect(cat.minX > branches[0].maxX)
     }
 }
+
+@Suite struct DiagramEdgeCaseTests {
+    @Test func emptyAndOddDiagramsStillDraw() throws {
+        #expect(Diagram(title: "empty").png(scale: 1).count > 8)
+        var d = Diagram(layout: .chain)
+        d.add("a", "a", kind: .conv, shape: .spatial(channels: 8, height: 4, width: 4))
+        d.add("b", "b", kind: .conv, shape: .spatial(channels: 8, height: 4, width: 4), after: "a")
+        d.connect("b", "a")                 // a cycle
+        d.connect("a", "missing")           // an unknown node is ignored
+        let l = d.computeLayout()
+        #expect(l.size.width.isFinite && l.size.height.isFinite && l.routes.count == 2)
+        d.layout = .encoderDecoder
+        #expect(d.computeLayout().size.height.isFinite)
+        _ = try #require(RasterImage(png: d.png(scale: 1)))
+    }
+
+    @Test func boxesFollowSpatialSizeAndChannels() {
+        var d = Diagram(layout: .chain)
+        d.add("big", "big", kind: .conv, shape: .spatial(channels: 16, height: 256, width: 256))
+        d.add("small", "small", kind: .conv, shape: .spatial(channels: 1024, height: 8, width: 8), after: "big")
+        let l = d.computeLayout()
+        let big = l.blocks[0].box, small = l.blocks[1].box
+        #expect(big.height > small.height)      // height follows H
+        #expect(big.width < small.width)        // width follows C
+    }
+}
