@@ -1,5 +1,15 @@
 import Foundation
 
+// SegDraw draws data, never tensors. Everything that can be drawn is a `Figure` (size + draw(on:)),
+// rendered with `svg()` or `png(scale:)`:
+//   Diagram                    architecture figures (chain or U layout, collapsible groups, legend)
+//   LineChart, BarChart, ScatterChart, HeatMap        measurements
+//   RasterImage, ImageGrid     images, label maps (VOC palette), overlays, image | truth | prediction grids
+//   AtrousSamplingFigure, ReceptiveFieldFigure, PoolingIndicesFigure, CropAndConcatFigure,
+//   PyramidPoolingFigure, ASPPRatesFigure, PatchEmbeddingFigure, SwinWindowsFigure,
+//   SequenceReductionFigure    explanatory figures, drawn from the numbers they are given
+// `Canvas` (Cairo + Pango) is public too, for a one-off figure; `TextMeasurer` measures text as drawn.
+
 /// Anything that draws itself at a known size: diagrams, charts, images, explanatory figures.
 /// Conformers implement `size` and `draw(on:)`; SVG and PNG come for free.
 public protocol Figure {
