@@ -26,14 +26,14 @@ public enum Ticks {
         return (v, step)
     }
 
-    /// Powers of ten within lo...hi (lo > 0); with fewer than 3 decades, also 2× and 5×.
+    /// Powers of ten within lo...hi (lo > 0); over at most 2.5 decades, also 2× and 5×.
     public static func log(_ lo: Double, _ hi: Double) -> [Double] {
         guard lo > 0, hi > lo else { return [lo] }
         let a = Int(floor(log10(lo))), b = Int(ceil(log10(hi)))
         var v: [Double] = []
         for k in a...b {
             let p = pow(10, Double(k))
-            for m in (b - a <= 2 ? [1.0, 2, 5] : [1.0]) where p * m >= lo * 0.999 && p * m <= hi * 1.001 { v.append(p * m) }
+            for m in (log10(hi / lo) <= 2.5 ? [1.0, 2, 5] : [1.0]) where p * m >= lo * 0.999 && p * m <= hi * 1.001 { v.append(p * m) }
         }
         return v
     }
@@ -41,8 +41,10 @@ public enum Ticks {
     /// Expands lo...hi outwards to the nearest ticks (linear) or decades (log).
     static func niceRange(_ lo: Double, _ hi: Double, log: Bool) -> (Double, Double) {
         if log {
-            let l = Swift.max(lo, 1e-12)
-            let a = pow(10, floor(log10(l))), b = pow(10, ceil(log10(Swift.max(hi, l * 1.0001))))
+            // Outwards to 1, 2 or 5 × 10^k, so data within a decade does not get a mostly empty plot.
+            let l = Swift.max(lo, 1e-12), h = Swift.max(hi, l * 1.0001)
+            let steps = (-13...13).flatMap { k in [1.0, 2, 5].map { $0 * pow(10, Double(k)) } }
+            let a = steps.last { $0 <= l * 1.000001 } ?? l, b = steps.first { $0 >= h * 0.999999 } ?? h
             return (a, b)
         }
         if hi <= lo { return (lo - 1, hi + 1) }
