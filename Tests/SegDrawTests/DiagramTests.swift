@@ -24,7 +24,7 @@ import Testing
         #expect(!top.nodes.contains { $0.id == "stem" })
     }
 
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet"])
     func exampleLayoutsHaveNoOverlappingTextOrBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()
@@ -43,6 +43,7 @@ func example(_ name: String) -> Diagram {
     case "deeplabv3plus": d = ExampleDiagrams.deeplabv3plus()
     case "fcn8s": d = ExampleDiagrams.fcn8s()
     case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
+    case "pspnet": d = ExampleDiagrams.pspnet()
     case "segformer": d = ExampleDiagrams.segformer(); d.layout = .chain
     case "segformer-depth0": d = ExampleDiagrams.segformer(); d.layout = .chain; d.depth = 0
     default: d = ExampleDiagrams.vit(); d.depth = 0
@@ -65,7 +66,7 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
 }
 
 @Suite(.serialized) struct DiagramRoutingTests {
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet"])
     func arrowsDoNotCrossBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()

@@ -22,7 +22,14 @@ import SegDraw
         try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer.png"))
         segformer.depth = 0
         try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer-depth0.png"))
+        try Data(ExampleDiagrams.pspnet().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-pspnet.png"))
         full.depth = 0
         try Data(full.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3-depth0.png"))
+        // A page to look at them all at the book's width (800 px).
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".png") }.sorted()
+        let figures = pngs.map { "<figure><img src=\"\($0)\" style=\"max-width:800px\"><figcaption>\($0)</figcaption></figure>" }
+        let page = "<!doctype html><meta charset=utf-8><title>SegDraw gallery</title><body style=\"width:800px;margin:auto\">\n"
+            + figures.joined(separator: "\n") + "\n</body>\n"
+        try Data(page.utf8).write(to: URL(fileURLWithPath: "\(dir)/index.html"))
     }
 }
