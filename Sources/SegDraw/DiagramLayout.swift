@@ -56,6 +56,9 @@ extension Diagram: Figure {
         case .automatic: useU = engine.looksLikeEncoderDecoder()
         }
         var l = useU ? engine.encoderDecoder() : engine.chain()
+        // An automatic U that would be far wider than the page (every layer of a deep model expanded)
+        // reads better as wrapped rows.
+        if useU && layout == .automatic && l.size.width > d.maxWidth * 1.25 { l = engine.chain() }
         engine.addTitleAndLegend(&l)
         return l
     }
@@ -302,7 +305,8 @@ struct LayoutEngine {
         }
 
         // Classify edges.
-        enum Kind { case direct, above(Int), down(Int) }
+        enum Kind { case direct, above(Int), down(Int), far(Int, Int, Int) }
+        var farCount = 0
         var lanesAbove = [Int](repeating: 0, count: nRows), lanesBelow = [Int](repeating: 0, count: nRows)
         var kinds: [Kind] = []
         for e in edges {
@@ -317,12 +321,18 @@ struct LayoutEngine {
                     } }
                 }
                 if clear { kinds.append(.direct) } else { kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1 }
-            } else if rv > ru {
+            } else if rv == ru + 1 {
                 kinds.append(.down(lanesBelow[rv - 1])); lanesBelow[rv - 1] += 1
+            } else if rv > ru + 1 {
+                // Across several rows: down the left margin, in a channel of its own.
+                kinds.append(.far(lanesBelow[ru], lanesBelow[rv - 1] + (ru == rv - 1 ? 1 : 0), farCount))
+                lanesBelow[ru] += 1; lanesBelow[rv - 1] += 1; farCount += 1
             } else {
                 kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1
             }
         }
+        let channelStep = 5.0
+        for c in 0..<nCols { colLeft[c] += channelStep * Double(farCount) }
         let laneStep = 9.0
         var offset = [Double](repeating: 0, count: nRows)
         var cursor = Self.margin + titleHeight
@@ -383,6 +393,15 @@ struct LayoutEngine {
                 let xl = max(colLeft[rank[v]] - colGap / 2 - 5 * Double(lane), 2)
                 pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, gy), Point(xl, gy), Point(xl, bv.midY),
                        Point(bv.minX, bv.midY)]
+                maxX = max(maxX, xr)
+            case .far(let a, let b, let ch):
+                let gy1 = rowBottomAbs(colRow[rank[u]]) + 8 + laneStep * Double(a)
+                let gy2 = rowBottomAbs(colRow[rank[v]] - 1) + 8 + laneStep * Double(b)
+                let xr = colLeft[rank[u]] + colWidth[rank[u]] + min(colGap / 2 + 5 * Double(a), colGap - 3)
+                let xm = Self.margin / 2 + channelStep * Double(ch)
+                let xl = max(colLeft[rank[v]] - colGap / 2 - 5 * Double(b), xm + 3)
+                pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, gy1), Point(xm, gy1), Point(xm, gy2),
+                       Point(xl, gy2), Point(xl, bv.midY), Point(bv.minX, bv.midY)]
                 maxX = max(maxX, xr)
             }
             l.routes.append(.init(edge: e, points: pts))

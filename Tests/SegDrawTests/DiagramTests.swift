@@ -24,7 +24,7 @@ import Testing
         #expect(!top.nodes.contains { $0.id == "stem" })
     }
 
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet", "unet-every-layer"])
     func exampleLayoutsHaveNoOverlappingTextOrBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()
@@ -44,6 +44,7 @@ func example(_ name: String) -> Diagram {
     case "fcn8s": d = ExampleDiagrams.fcn8s()
     case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
     case "pspnet": d = ExampleDiagrams.pspnet()
+    case "unet-every-layer": d = LargeDiagramTests.expandedUNet()
     case "segformer": d = ExampleDiagrams.segformer(); d.layout = .chain
     case "segformer-depth0": d = ExampleDiagrams.segformer(); d.layout = .chain; d.depth = 0
     default: d = ExampleDiagrams.vit(); d.depth = 0
@@ -66,7 +67,7 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
 }
 
 @Suite(.serialized) struct DiagramRoutingTests {
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet", "unet-every-layer"])
     func arrowsDoNotCrossBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()
@@ -120,5 +121,48 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         let big = l.blocks[0].box, small = l.blocks[1].box
         #expect(big.height > small.height)      // height follows H
         #expect(big.width < small.width)        // width follows C
+    }
+}
+
+@Suite struct LargeDiagramTests {
+    /// A U-Net traced layer by layer (conv, BN, ReLU each a node): too wide for a U, so rows.
+    static func expandedUNet() -> Diagram {
+        var d = Diagram(title: "U-Net, every layer")
+        var prev = d.add("in", "input", kind: .input, shape: .spatial(channels: 3, height: 256, width: 256))
+        var size = 256, ch = 64, skips: [String] = [], k = 0
+        func block(_ d: inout Diagram, _ prev: inout String, _ ch: Int, _ size: Int) {
+            for _ in 0..<2 {
+                for (label, kind) in [("conv 3×3", Diagram.Kind.conv), ("BN", .normActivation), ("ReLU", .normActivation)] {
+                    k += 1
+                    prev = d.add("n\(k)", label, kind: kind, shape: .spatial(channels: ch, height: size, width: size), after: prev)
+                }
+            }
+        }
+        for _ in 0..<4 {
+            block(&d, &prev, ch, size); skips.append(prev)
+            size /= 2; k += 1
+            prev = d.add("n\(k)", "max pool", kind: .pool, shape: .spatial(channels: ch, height: size, width: size), after: prev)
+            ch *= 2
+        }
+        block(&d, &prev, ch, size)
+        for level in (0..<4).reversed() {
+            size *= 2; ch /= 2; k += 1
+            prev = d.add("n\(k)", "up-conv", kind: .upsample, shape: .spatial(channels: ch, height: size, width: size), after: prev)
+            k += 1
+            let cat = d.add("n\(k)", "concat", kind: .concat, shape: .spatial(channels: 2 * ch, height: size, width: size), after: prev)
+            d.connect(skips[level], cat, kind: .skip)
+            prev = cat
+            block(&d, &prev, ch, size)
+        }
+        return d
+    }
+
+    @Test func aTooWideUFallsBackToRowsWithoutOverlaps() {
+        let d = Self.expandedUNet()
+        #expect(d.nodes.count > 60)
+        let l = d.computeLayout()
+        #expect(!l.isEncoderDecoder)
+        #expect(l.size.width <= d.maxWidth + 1)
+        expectNoOverlaps(l)
     }
 }

@@ -22,6 +22,7 @@ import SegDraw
         try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer.png"))
         segformer.depth = 0
         try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer-depth0.png"))
+        try Data(LargeDiagramTests.expandedUNet().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-unet-every-layer.png"))
         try Data(ExampleDiagrams.pspnet().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-pspnet.png"))
         full.depth = 0
         try Data(full.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3-depth0.png"))
