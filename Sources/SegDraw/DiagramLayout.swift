@@ -286,6 +286,10 @@ struct LayoutEngine {
             for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && crossing[b] < crossing[best] { best = b }
             breaks.append(best); start = best
         }
+        // No orphan: a last row of one column takes the previous row's last column with it.
+        if breaks.count > 1, let last = breaks.last, last == nCols - 1, last - breaks[breaks.count - 2] >= 3 {
+            breaks[breaks.count - 1] = last - 1
+        }
         var row = -1, x = 0.0
         for c in 0..<nCols {
             if breaks.contains(c) { row += 1; x = Self.margin + colGap / 2 }

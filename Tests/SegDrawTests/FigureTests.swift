@@ -34,10 +34,17 @@ func svgStructure(_ svg: String) -> String {
         let url = fixtures.appendingPathComponent("svg-structure.txt")
         let current = Examples.figures.map { "\($0.0): \(svgStructure($0.1.svg()))" }.joined(separator: "\n") + "\n"
         if updatingGolden { try current.write(to: url, atomically: true, encoding: .utf8); return }
-        let golden = try String(contentsOf: url, encoding: .utf8)
-        let g = golden.split(separator: "\n"), c = current.split(separator: "\n")
-        #expect(g.count == c.count)
-        for (a, b) in zip(g, c) { #expect(a == b, "SVG structure changed") }
+        func parse(_ text: String) -> [String: String] {
+            Dictionary(text.split(separator: "\n").map { line in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }, uniquingKeysWith: { a, _ in a })
+        }
+        let golden = parse(try String(contentsOf: url, encoding: .utf8)), now = parse(current)
+        for (name, structure) in now {
+            #expect(golden[name] == structure, "\(name): SVG structure changed (rerun with SEGDRAW_UPDATE_GOLDEN=1 if intended)")
+        }
+        #expect(Set(golden.keys) == Set(now.keys))
     }
 
     @Test func pixelsMatchGoldenWithinTolerance() throws {
