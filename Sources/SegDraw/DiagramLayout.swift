@@ -33,6 +33,8 @@ public struct DiagramLayout: Sendable {
     public var legendEdges: [(Diagram.EdgeKind, Rect)] = []
     /// True when the encoder–decoder (U) layout was used.
     public var isEncoderDecoder = false
+    /// Channels in the left margin for edges across several rows (chain layout).
+    var leftChannels = 0
 }
 
 extension Diagram: Figure {
@@ -56,9 +58,15 @@ extension Diagram: Figure {
         case .automatic: useU = engine.looksLikeEncoderDecoder()
         }
         var l = useU ? engine.encoderDecoder() : engine.chain()
+        if !useU && l.leftChannels > 0 && l.size.width > d.maxWidth {
+            l = engine.chain(reserve: 5 * Double(l.leftChannels))     // make room for the margin channels
+        }
         // An automatic U that would be far wider than the page (every layer of a deep model expanded)
         // reads better as wrapped rows.
-        if useU && layout == .automatic && l.size.width > d.maxWidth * 1.25 { l = engine.chain() }
+        if useU && layout == .automatic && l.size.width > d.maxWidth * 1.25 {
+            l = engine.chain()
+            if l.leftChannels > 0 && l.size.width > d.maxWidth { l = engine.chain(reserve: 5 * Double(l.leftChannels)) }
+        }
         engine.addTitleAndLegend(&l)
         return l
     }
@@ -193,7 +201,9 @@ struct LayoutEngine {
 
     // MARK: chain
 
-    func chain() -> DiagramLayout {
+    /// `reserve`: width kept free at the left (for margin channels).
+    func chain(reserve: Double = 0) -> DiagramLayout {
+        let pageWidth = d.maxWidth - reserve
         let n = d.nodes.count
         let (hMin, hMax) = heightRange
         let sizes = d.nodes.map { boxSize($0, hMin: hMin, hMax: hMax, hOut: (20, 84), wOut: (8, 40)) }
@@ -271,16 +281,16 @@ struct LayoutEngine {
         var start = 0
         // A figure that is a little too wide gets narrower gaps rather than a second row.
         let natural = colWidth.reduce(0, +) + Double(nCols) * colGap + 2 * Self.margin
-        if natural > d.maxWidth {
-            let squeezed = (d.maxWidth - 2 * Self.margin - colWidth.reduce(0, +)) / Double(nCols)
+        if natural > pageWidth {
+            let squeezed = (pageWidth - 2 * Self.margin - colWidth.reduce(0, +)) / Double(nCols)
             if squeezed >= 16 { colGap = squeezed }
         }
         while true {
             var x = Self.margin + colGap / 2, c = start
-            while c < nCols && (c == start || x + colWidth[c] <= d.maxWidth - Self.margin - colGap / 2) { x += colWidth[c] + colGap; c += 1 }
+            while c < nCols && (c == start || x + colWidth[c] <= pageWidth - Self.margin - colGap / 2) { x += colWidth[c] + colGap; c += 1 }
             if c >= nCols { break }
             // Among breaks that leave this row at least 60% full, the one crossed by fewest edges.
-            let available = d.maxWidth - 2 * Self.margin
+            let available = pageWidth - 2 * Self.margin
             func fill(_ b: Int) -> Double { (start..<b).map { colWidth[$0] + colGap }.reduce(0, +) / available }
             var best = c
             for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && crossing[b] < crossing[best] { best = b }
@@ -412,6 +422,7 @@ struct LayoutEngine {
         }
         for c in 0..<nCols { maxX = max(maxX, colLeft[c] + colWidth[c]) }
         l.size = Size(maxX + Self.margin, rowBottomAbs(nRows - 1) + Self.margin)
+        l.leftChannels = farCount
         return l
     }
 

@@ -166,3 +166,14 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         expectNoOverlaps(l)
     }
 }
+
+@Suite struct NarrowPageTests {
+    @Test(arguments: ["deeplab", "deeplab-full", "deeplabv3plus", "fcn8s-chain", "vit", "segformer", "pspnet"])
+    func chainsFitANarrowerPage(name: String) {
+        var d = example(name)
+        d.maxWidth = 560
+        let l = d.computeLayout()
+        expectNoOverlaps(l)
+        #expect(l.size.width <= 561, "\(name) is \(l.size.width) wide")
+    }
+}
