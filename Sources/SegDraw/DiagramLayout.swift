@@ -544,22 +544,21 @@ struct LayoutEngine {
         for (e, k) in zip(edges, kinds) {
             let u = index[e.from]!, v = index[e.to]!
             let bu = box(u), bv = box(v)
-            let topPad = { (w: Int) in pad[w] }
             var pts: [Point]
             switch k {
             case .horizontal:
                 pts = [Point(bu.maxX, arrowY(u)), Point(bv.minX, arrowY(v))]
             case .vertical:
                 let xv = (max(bu.minX, bv.minX) + min(bu.maxX, bv.maxX)) / 2
-                pts = level[v] > level[u] ? [Point(xv, bu.maxY), Point(xv, bv.minY - Double(topPad(v)))]
-                                          : [Point(xv, bu.minY - Double(topPad(u))), Point(xv, bv.maxY)]
+                pts = level[v] > level[u] ? [Point(xv, bu.maxY), Point(xv, bv.minY - pad[v])]
+                                          : [Point(xv, bu.minY - pad[u]), Point(xv, bv.maxY)]
             case .lane(let g, let i):
                 let ly = bandTop[g] - 8 - laneStep * Double(i)
                 func port(_ w: Int, _ b: Rect) -> Point {
                     let above = level[w] == g
                     let busy = above ? vertUp.contains(w) : vertDown.contains(w)
                     let px = busy ? b.maxX - min(3, b.width * 0.2) : b.midX     // beside the vertical flow arrow
-                    return above ? Point(px, b.minY - Double(pad[w])) : Point(px, b.maxY)
+                    return above ? Point(px, b.minY - pad[w]) : Point(px, b.maxY)
                 }
                 let a = port(u, bu), b = port(v, bv)
                 pts = [a, Point(a.x, ly), Point(b.x, ly), b]

@@ -112,7 +112,7 @@ public struct PoolingIndicesFigure: Figure, Sendable {
             } }
             pooled[i][j] = best
         } }
-        func winColor(_ i: Int, _ j: Int) -> Color { Palette.series((i * pc + j) % 6 + (i * pc + j >= 6 ? 0 : 0)) }
+        func winColor(_ i: Int, _ j: Int) -> Color { Palette.series((i * pc + j) % 6) }
         let w = Double(cols) * Self.cell, pw = Double(pc) * Self.cell, top = 32.0
         let xs = [10.0, 10 + w + Self.gap, 10 + w + pw + 2 * Self.gap, 10 + w + 2 * pw + 3 * Self.gap]
         let titles = ["input", "max pool \(window)×\(window)", "indices", "unpool"]
@@ -216,13 +216,11 @@ public struct PyramidPoolingFigure: Figure, Sendable {
             let color = Palette.series(p)
             drawCells(c, origin: o, rows: n, cols: n, cell: cell, fill: { r, k in
                 ((r * b / n) + (k * b / n)) % 2 == 0 ? color.tint(0.55) : color.tint(0.78) }, line: Stroke(.white, width: 0.5))
+            // Bin i starts at floor(i·n/b) (and ends at ceil((i+1)·n/b), overlapping its neighbour when b ∤ n).
             for i in 0..<b {
-                let start = Double(i * n / b), end = ceil(Double((i + 1) * n) / Double(b))
-                for (a, z) in [(start, end)] {
-                    _ = z
-                    c.line(from: Point(o.x + a * cell, o.y), to: Point(o.x + a * cell, o.y + Self.panel), stroke: Stroke(color.shade(0.3), width: 1.4))
-                    c.line(from: Point(o.x, o.y + a * cell), to: Point(o.x + Self.panel, o.y + a * cell), stroke: Stroke(color.shade(0.3), width: 1.4))
-                }
+                let a = Double(i * n / b)
+                c.line(from: Point(o.x + a * cell, o.y), to: Point(o.x + a * cell, o.y + Self.panel), stroke: Stroke(color.shade(0.3), width: 1.4))
+                c.line(from: Point(o.x, o.y + a * cell), to: Point(o.x + Self.panel, o.y + a * cell), stroke: Stroke(color.shade(0.3), width: 1.4))
             }
             c.rect(Rect(x: o.x, y: o.y, width: Self.panel, height: Self.panel), stroke: Stroke(color.shade(0.3), width: 1.4))
             c.text("\(b)×\(b) bins", at: Point(o.x + Self.panel / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0))

@@ -143,3 +143,18 @@ func svgStructure(_ svg: String) -> String {
         #expect(!refs.isEmpty && refs.allSatisfy { ids(a).contains($0) })
     }
 }
+
+@Suite struct WriteTests {
+    @Test func writesByExtension() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segdraw-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let f = PyramidPoolingFigure()
+        try f.write(to: dir.appendingPathComponent("p.svg").path)
+        try f.write(to: dir.appendingPathComponent("p.png").path, scale: 1)
+        #expect(try String(contentsOf: dir.appendingPathComponent("p.svg"), encoding: .utf8).contains("<svg"))
+        let png = try #require(RasterImage(png: [UInt8](try Data(contentsOf: dir.appendingPathComponent("p.png")))))
+        #expect(png.width == Int(f.size.width.rounded(.up)))
+        #expect(throws: FigureError.self) { try f.write(to: dir.appendingPathComponent("p.jpg").path) }
+    }
+}
