@@ -482,9 +482,13 @@ struct LayoutEngine {
             maxBoxW[col[v]] = max(maxBoxW[col[v]], sizes[v].width + pad[v])
             thick[col[v]] = max(thick[col[v]], labelSizes[v].height)
         }
-        let colGap = 10.0, labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
+        var colGap = 10.0
+        let labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
         let topPadAll = 2 * Diagram.repeatOffset      // boxes share a top line per level, repeated or not
         var colLeft = [Double](repeating: 0, count: nCols)
+        let content = (0..<nCols).map { thick[$0] + (thick[$0] > 0 ? labelGap : 0) + maxBoxW[$0] }.reduce(0, +)
+        let natural = 2 * Self.margin + content + Double(nCols) * colGap
+        if natural > d.maxWidth { colGap = max(4, colGap - (natural - d.maxWidth) / Double(nCols)) }   // tighter, not wider
         var x = Self.margin
         for c in 0..<nCols { colLeft[c] = x; x += thick[c] + (thick[c] > 0 ? labelGap : 0) + maxBoxW[c] + colGap }
         func cx(_ v: Int) -> Double {
