@@ -177,3 +177,14 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         #expect(l.size.width <= 561, "\(name) is \(l.size.width) wide")
     }
 }
+
+@Suite struct ShapeTests {
+    @Test func shapesFromTensorShapes() {
+        #expect(Diagram.Shape(tensorShape: [1, 64, 56, 56]) == .spatial(channels: 64, height: 56, width: 56))
+        #expect(Diagram.Shape(tensorShape: [1, 1024, 768]) == .tokens(count: 1024, dim: 768))
+        #expect(Diagram.Shape(tensorShape: [3, 224, 224]) == .spatial(channels: 3, height: 224, width: 224))
+        #expect(Diagram.Shape(tensorShape: [197, 768]) == .tokens(count: 197, dim: 768))
+        #expect(Diagram.Shape(tensorShape: [10]) == .none)
+        #expect(Diagram.Shape.spatial(channels: 64, height: 56, width: 56).text == "64×56×56")
+    }
+}
