@@ -318,3 +318,23 @@ let check = GradientCheck()
         }
     }
 }
+
+@Suite struct IndexingGradients {
+    @Test func gatherAndIndexSelect() {
+        let labels = Tensor(shape: [2, 1, 2, 2], scalars: [0, 2, 1, 1, 2, 0, 0, 1])
+        check.check([randn([2, 3, 2, 2])]) { $0[0].gather(axis: 1, indices: labels) }
+        check.check([randn([4, 3])]) { $0[0].indexSelect(axis: 0, indices: [3, 0, 3, 1]) }
+        check.check([randn([2, 4, 3])]) { $0[0].indexSelect(axis: 2, indices: [2, 2]) }
+    }
+
+    @Test func indexingValues() {
+        let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        #expect(x.gather(axis: 1, indices: Tensor(shape: [2, 2], scalars: [2, 0, 1, 1])).scalars == [3, 1, 5, 5])
+        #expect(x.indexSelect(axis: 1, indices: [2, 0]).scalars == [3, 1, 6, 4])
+        #expect(Tensor.oneHot(Tensor([2, 0, 5]), classes: 3).scalars == [0, 0, 1, 1, 0, 0, 0, 0, 0])
+        #expect(Tensor.oneHot(Tensor(shape: [1, 2], scalars: [1, 0]), classes: 2, axis: 1).shape == [1, 2, 2])
+        #expect(Tensor.linspace(from: 0, to: 1, count: 5).scalars == [0, 0.25, 0.5, 0.75, 1])
+        #expect(Tensor([-1.5, 0, 2.5]).sign().scalars == [-1, 0, 1])
+        #expect(Tensor([0.5, 1.5, 2.4]).rounded().scalars == [0, 2, 2])
+    }
+}
