@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "SegNN", dependencies: ["SegTensor"], swiftSettings: native),
         .target(name: "SegModels", dependencies: ["SegNN"]),
         .target(name: "SegDraw", dependencies: ["CCairo", "CPNG"]),
-        .target(name: "SegLab", dependencies: ["SegModels", "SegDraw", "CPNG"], swiftSettings: native),
+        .target(name: "SegLab", dependencies: ["SegModels", "SegDraw", "CCairo", "CPNG"], swiftSettings: native),
 
         // The book.
         .target(name: "BookRuntime", dependencies: ["SegLab", "SegDraw"]),
