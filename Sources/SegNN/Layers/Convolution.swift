@@ -4,6 +4,14 @@ import SegTensor
 /// PyTorch's `reset_parameters`: kaiming-uniform with a = √5, i.e. U(−1/√fanIn, 1/√fanIn) with
 /// fanIn = in/groups · kh · kw, for weight and bias alike.
 public final class Conv2d: Module, Layer {
+    override public var settingsDescription: String {
+        var s = "\(inChannels), \(outChannels), kernel_size=\(pairDescription(kernelSize)), stride=\(pairDescription(stride))"
+        if padding != (0, 0) { s += ", padding=\(pairDescription(padding))" }
+        if dilation != (1, 1) { s += ", dilation=\(pairDescription(dilation))" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        return s + (bias == nil ? ", bias=False" : "")
+    }
+
     public var weight: Tensor
     public var bias: Tensor?
     public let stride: (Int, Int)
@@ -49,6 +57,15 @@ public final class Conv2d: Module, Layer {
 /// size (H−1)·stride − 2·padding + dilation·(k−1) + outputPadding + 1. Initialised as PyTorch:
 /// U(−1/√fanIn, 1/√fanIn) with PyTorch's fanIn for this weight layout, out/groups · kh · kw.
 public final class ConvTranspose2d: Module, Layer {
+    override public var settingsDescription: String {
+        var s = "\(inChannels), \(outChannels), kernel_size=\(pairDescription(kernelSize)), stride=\(pairDescription(stride))"
+        if padding != (0, 0) { s += ", padding=\(pairDescription(padding))" }
+        if outputPadding != (0, 0) { s += ", output_padding=\(pairDescription(outputPadding))" }
+        if dilation != (1, 1) { s += ", dilation=\(pairDescription(dilation))" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        return s + (bias == nil ? ", bias=False" : "")
+    }
+
     public var weight: Tensor
     public var bias: Tensor?
     public let stride: (Int, Int)

@@ -3,6 +3,10 @@ import SegTensor
 /// y = x Wᵀ + b over the last axis (torch.nn.Linear). Weight [out, in], initialised as PyTorch's
 /// `reset_parameters`: U(−1/√in, 1/√in) for weight and bias.
 public final class Linear: Module, Layer {
+    override public var settingsDescription: String {
+        "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")"
+    }
+
     public var weight: Tensor
     public var bias: Tensor?
 

@@ -6,6 +6,10 @@ import SegTensor
 /// `num_batches_tracked`, the last a rank-0 Float tensor holding the count (PyTorch's is int64;
 /// files written by PyTorch load, the count converted to Float).
 public final class BatchNorm2d: Module, Layer {
+    override public var settingsDescription: String {
+        "\(numFeatures), eps=\(eps), momentum=\(momentum.map { "\($0)" } ?? "None"), affine=\(weight != nil ? "True" : "False"), track_running_stats=\(runningMean != nil ? "True" : "False")"
+    }
+
     public var weight: Tensor?
     public var bias: Tensor?
     @Buffer(key: "running_mean") public var runningMean: Tensor?
@@ -47,6 +51,10 @@ public final class BatchNorm2d: Module, Layer {
 /// Layer normalisation over the last axes (torch.nn.LayerNorm; Ba et al., 2016): weight ones,
 /// bias zeros, of `normalizedShape`.
 public final class LayerNorm: Module, Layer {
+    override public var settingsDescription: String {
+        "(\(normalizedShape.map(String.init).joined(separator: ", "))\(normalizedShape.count == 1 ? "," : "")), eps=\(eps), elementwise_affine=\(weight != nil ? "True" : "False")"
+    }
+
     public var weight: Tensor?
     public var bias: Tensor?
     public let normalizedShape: [Int]
@@ -70,6 +78,10 @@ public final class LayerNorm: Module, Layer {
 
 /// Group normalisation (torch.nn.GroupNorm; Wu & He, 2018): per-channel weight ones, bias zeros.
 public final class GroupNorm: Module, Layer {
+    override public var settingsDescription: String {
+        "\(numGroups), \(weight?.shape[0] ?? 0), eps=\(eps), affine=\(weight != nil ? "True" : "False")"
+    }
+
     public var weight: Tensor?
     public var bias: Tensor?
     public let numGroups: Int
@@ -91,6 +103,8 @@ public final class GroupNorm: Module, Layer {
 /// Zeroes elements with probability `p` in train mode, scaling the rest by 1/(1−p); identity in
 /// eval mode (torch.nn.Dropout). Draws from the shared `DefaultGenerator`.
 public final class Dropout: Module, Layer {
+    override public var settingsDescription: String { "p=\(p)" }
+
     public let p: Float
 
     public init(p: Float = 0.5) {

@@ -3,6 +3,10 @@ import SegTensor
 /// Max pooling (torch.nn.MaxPool2d); `withIndices` also returns each maximum's flat index in its
 /// input plane, for `MaxUnpool2d` (SegNet). Stride defaults to the kernel size.
 public final class MaxPool2d: Module, Layer {
+    override public var settingsDescription: String {
+        "kernel_size=\(pairDescription(kernelSize)), stride=\(pairDescription(stride)), padding=\(pairDescription(padding)), dilation=\(pairDescription(dilation)), ceil_mode=\(ceilMode ? "True" : "False")"
+    }
+
     public let kernelSize: (Int, Int)
     public let stride: (Int, Int)
     public let padding: (Int, Int)
@@ -39,6 +43,10 @@ public final class MaxPool2d: Module, Layer {
 
 /// Places values back at their max-pooling positions, zeros elsewhere (torch.nn.MaxUnpool2d).
 public final class MaxUnpool2d: Module {
+    override public var settingsDescription: String {
+        "kernel_size=\(pairDescription((kernelSize, kernelSize))), stride=\(pairDescription((stride, stride))), padding=\(pairDescription((padding, padding)))"
+    }
+
     public let kernelSize: Int
     public let stride: Int
     public let padding: Int
@@ -57,6 +65,10 @@ public final class MaxUnpool2d: Module {
 
 /// Average pooling (torch.nn.AvgPool2d).
 public final class AvgPool2d: Module, Layer {
+    override public var settingsDescription: String {
+        "kernel_size=\(pairDescription(kernelSize)), stride=\(pairDescription(stride)), padding=\(pairDescription(padding))"
+    }
+
     public let kernelSize: (Int, Int)
     public let stride: (Int, Int)
     public let padding: (Int, Int)
@@ -87,6 +99,8 @@ public final class AvgPool2d: Module, Layer {
 /// Average pooling to a fixed output size with PyTorch's bins (torch.nn.AdaptiveAvgPool2d); PSPNet's
 /// pyramid and ASPP's image pooling.
 public final class AdaptiveAvgPool2d: Module, Layer {
+    override public var settingsDescription: String { "output_size=\(pairDescription(outputSize))" }
+
     public let outputSize: (Int, Int)
 
     public init(outputSize: (Int, Int)) { self.outputSize = outputSize }
@@ -99,6 +113,19 @@ public final class AdaptiveAvgPool2d: Module, Layer {
 /// `.bicubic(alignCorners:)`. With a scale factor the output is ⌊in · factor⌋ and the source scale
 /// in/out, which equals PyTorch's for integer factors.
 public final class Upsample: Module, Layer {
+    override public var settingsDescription: String {
+        let target = switch target {
+        case .size(let h, let w): "size=(\(h), \(w))"
+        case .scaleFactor(let f): "scale_factor=\(f)"
+        }
+        let mode = switch interpolation {
+        case .nearest: "mode='nearest'"
+        case .bilinear(let ac): "mode='bilinear', align_corners=\(ac ? "True" : "False")"
+        case .bicubic(let ac): "mode='bicubic', align_corners=\(ac ? "True" : "False")"
+        }
+        return target + ", " + mode
+    }
+
     public enum Target: Sendable {
         case size(Int, Int)
         case scaleFactor(Float)

@@ -195,6 +195,21 @@ open class Module {
 
     /// Clears the gradient of every parameter.
     public func zeroGrad() { for (_, p) in namedParameters() { p.zeroGrad() } }
+
+    /// Every sub-module (and this one) of type `T`, with dotted keys: e.g. every `BatchNorm2d`,
+    /// to freeze them.
+    public func modules<T: Module>(ofType _: T.Type) -> [(String, T)] {
+        namedModules().compactMap { key, m in (m as? T).map { (key, $0) } }
+    }
+
+    /// The parameter or buffer under a dotted `state_dict` key, or nil.
+    public func state(_ key: String) -> Tensor? {
+        stateDict().first { $0.0 == key }?.1
+    }
+
+    /// The settings PyTorch shows between the parentheses of a layer (`3, 8, kernel_size=(3, 3)`);
+    /// empty by default.
+    open var settingsDescription: String { "" }
 }
 
 /// A module with one tensor in and one out: what `Sequential` chains.
