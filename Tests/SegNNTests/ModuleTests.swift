@@ -31,7 +31,27 @@ private final class Net: Module {
     }
 }
 
+/// Wrapped children without a key, keyed arrays, and a subclass adding members to its superclass.
+private class Stage: Module {
+    @Child var norm: Linear
+    @Child(key: "layers") var blocks: [Linear]
+    init(depth: Int) {
+        norm = Linear(2, 2)
+        super.init()
+        _blocks.wrappedValue = (0..<depth).map { _ in Linear(2, 2, bias: false) }
+    }
+}
+
+private final class DownsamplingStage: Stage {
+    let downsample = Linear(2, 4, bias: false)
+}
+
 @Suite struct ModuleReflection {
+    @Test func wrappedArraysAndSubclasses() {
+        let stage = DownsamplingStage(depth: 2)
+        #expect(stage.stateDict().map(\.0) == ["norm.weight", "norm.bias", "layers.0.weight", "layers.1.weight", "downsample.weight"])
+    }
+
     @Test func stateDictKeysAndOrder() {
         let net = Net(withAux: true)
         // Own parameters and buffers first (cls_token, extras.*), then each child's, as PyTorch.
