@@ -46,7 +46,19 @@ private final class DownsamplingStage: Stage {
     let downsample = Linear(2, 4, bias: false)
 }
 
+/// HF's `ModuleList` of `ModuleList`s (`encoder.block.0.1`), optional entries, and number arrays.
+private final class Nested: Module {
+    let block = [[Linear(1, 1, bias: false)], [Linear(1, 1, bias: false), Linear(1, 1, bias: false)]]
+    let heads: [Linear?] = [nil, Linear(1, 1, bias: false)]
+    let table: [Float] = Array(repeating: 0, count: 100_000)
+    let sizes = [1, 2, 3]
+}
+
 @Suite struct ModuleReflection {
+    @Test func nestedArrays() {
+        #expect(Nested().stateDict().map(\.0) == ["block.0.0.weight", "block.1.0.weight", "block.1.1.weight", "heads.1.weight"])
+    }
+
     @Test func wrappedArraysAndSubclasses() {
         let stage = DownsamplingStage(depth: 2)
         #expect(stage.stateDict().map(\.0) == ["norm.weight", "norm.bias", "layers.0.weight", "layers.1.weight", "downsample.weight"])
