@@ -158,3 +158,12 @@ func svgStructure(_ svg: String) -> String {
         #expect(throws: FigureError.self) { try f.write(to: dir.appendingPathComponent("p.jpg").path) }
     }
 }
+
+@Suite struct PageWidthTests {
+    @Test func explanatoryFiguresFitThePageForLargerInputs() {
+        let input = (0..<8).map { r in (0..<8).map { Double((r * 8 + $0) * 37 % 19) } }
+        let figures: [any Figure] = [AtrousSamplingFigure(rates: [1, 2, 4, 8]), PoolingIndicesFigure(input: input),
+                                     PyramidPoolingFigure(bins: [1, 2, 3, 6], featureSize: 60), ASPPRatesFigure(rates: [6, 12, 18, 24], featureSize: 65)]
+        for f in figures { #expect(f.size.width <= 800, "\(type(of: f)) is \(f.size.width) wide") }
+    }
+}

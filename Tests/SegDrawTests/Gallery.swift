@@ -23,6 +23,9 @@ import SegDraw
         segformer.depth = 0
         try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer-depth0.png"))
         try Data(LargeDiagramTests.expandedUNet().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-unet-every-layer.png"))
+        let input = (0..<8).map { r in (0..<8).map { Double((r * 8 + $0) * 37 % 19) } }
+        try PoolingIndicesFigure(input: input).write(to: "\(dir)/pooling-indices-8x8.png", scale: 1)
+        try AtrousSamplingFigure(rates: [1, 2, 4, 8]).write(to: "\(dir)/atrous-1248.png", scale: 1)
         try Data(ExampleDiagrams.pspnet().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-pspnet.png"))
         full.depth = 0
         try Data(full.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3-depth0.png"))
