@@ -218,8 +218,19 @@ public struct PyramidPoolingFigure: Figure, Sendable {
         for (p, b) in bins.enumerated() {
             let o = Point(10 + Double(p) * (Self.panel + Self.gap), 32)
             let color = Palette.series(p)
-            drawCells(c, origin: o, rows: n, cols: n, cell: cell, fill: { r, k in
-                ((r * b / n) + (k * b / n)) % 2 == 0 ? color.tint(0.55) : color.tint(0.78) }, line: Stroke(.white, width: 0.5))
+            // One rectangle per bin (checkered), then the feature map's cells as thin lines: O(b² + n) shapes.
+            for i in 0..<b { for j in 0..<b {
+                let y0 = Double(i * n / b), y1 = Double((i + 1) * n / b), x0 = Double(j * n / b), x1 = Double((j + 1) * n / b)
+                c.rect(Rect(x: o.x + x0 * cell, y: o.y + y0 * cell, width: (x1 - x0) * cell, height: (y1 - y0) * cell),
+                       fill: (i + j) % 2 == 0 ? color.tint(0.55) : color.tint(0.78))
+            } }
+            if cell >= 3 {
+                for t in 1..<n {
+                    let v = Double(t) * cell
+                    c.line(from: Point(o.x + v, o.y), to: Point(o.x + v, o.y + Self.panel), stroke: Stroke(.white, width: 0.5))
+                    c.line(from: Point(o.x, o.y + v), to: Point(o.x + Self.panel, o.y + v), stroke: Stroke(.white, width: 0.5))
+                }
+            }
             // Bin i starts at floor(i·n/b) (and ends at ceil((i+1)·n/b), overlapping its neighbour when b ∤ n).
             for i in 0..<b {
                 let a = Double(i * n / b)
