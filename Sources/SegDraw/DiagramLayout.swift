@@ -164,7 +164,11 @@ struct LayoutEngine {
             }
         }
         guard let lo = hs.min(), let i = hs.firstIndex(of: lo) else { return false }
-        return hs[i...].contains { $0 > lo }
+        // The decoder climbs back level by level (×2 steps, as U-Net and SegNet); a jump such as
+        // FCN's ×8 or DeepLab v3+'s ×4 reads better as a chain with skips.
+        let decoder = Array(hs[i...])
+        let climbsByLevels = zip(decoder, decoder.dropFirst()).allSatisfy { a, b in Double(b) <= Double(a) * 2.5 }
+        return decoder.contains { $0 > lo } && climbsByLevels
     }
 
     var heightRange: (Double, Double) {
@@ -292,8 +296,10 @@ struct LayoutEngine {
             // Among breaks that leave this row at least 60% full, the one crossed by fewest edges.
             let available = pageWidth - 2 * Self.margin
             func fill(_ b: Int) -> Double { (start..<b).map { colWidth[$0] + colGap }.reduce(0, +) / available }
+            // A merge (concat, add) would rather stay in the row of its inputs.
+            func cost(_ b: Int) -> Int { crossing[b] + (columns[b].contains { d.nodes[$0].kind.isMerge } ? 1 : 0) }
             var best = c
-            for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && crossing[b] < crossing[best] { best = b }
+            for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && cost(b) < cost(best) { best = b }
             breaks.append(best); start = best
         }
         // No orphan: a last row of one column takes the previous row's last column with it.

@@ -11,6 +11,12 @@ import Testing
         #expect(l.routes.filter { $0.edge.kind == .skip }.count == 4)
     }
 
+    @Test func automaticLayoutPicksAUOnlyForLevelByLevelDecoders() {
+        #expect(ExampleDiagrams.segnet().computeLayout().isEncoderDecoder)
+        #expect(!ExampleDiagrams.fcn8s().computeLayout().isEncoderDecoder)      // ×8 at the end
+        #expect(!ExampleDiagrams.deeplabv3().computeLayout().isEncoderDecoder)  // no skips
+    }
+
     @Test func collapsingStagesKeepsTheOutputShapeAndRepeatCount() {
         let d = ExampleDiagrams.deeplabv3()
         let c = d.collapsed(toDepth: 1)
@@ -41,7 +47,7 @@ func example(_ name: String) -> Diagram {
     case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
     case "deeplab-full": d = ExampleDiagrams.deeplabv3()
     case "deeplabv3plus": d = ExampleDiagrams.deeplabv3plus()
-    case "fcn8s": d = ExampleDiagrams.fcn8s()
+    case "fcn8s": d = ExampleDiagrams.fcn8s(); d.layout = .encoderDecoder
     case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
     case "pspnet": d = ExampleDiagrams.pspnet()
     case "unet-every-layer": d = LargeDiagramTests.expandedUNet()

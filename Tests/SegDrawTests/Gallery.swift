@@ -15,6 +15,8 @@ import SegDraw
         var full = ExampleDiagrams.deeplabv3(); full.depth = nil
         try Data(full.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3-expanded.png"))
         try Data(ExampleDiagrams.fcn8s().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-fcn8s.png"))
+        var fcnU = ExampleDiagrams.fcn8s(); fcnU.layout = .encoderDecoder
+        try Data(fcnU.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-fcn8s-u.png"))
         var fcn = ExampleDiagrams.fcn8s(); fcn.depth = 1; fcn.layout = .chain
         try Data(fcn.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-fcn8s-chain.png"))
         try Data(ExampleDiagrams.deeplabv3plus().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3plus.png"))
