@@ -161,6 +161,10 @@ func runCase(_ c: FixtureCase) {
     case "index_select": out = x.indexSelect(axis: 0, indices: [3, 0, 3, 1])
     case "matmul_transposed": out = leaves["a"]!.matmul(leaves["b"]!, transposeSelf: true, transposeOther: true)
     case "softplus_large": out = x.softplus()
+    case "cross_entropy":
+        let reduction: LossReduction = [.mean, .sum, .none][c.int("reduction")]
+        out = x.crossEntropy(labels: c.inputs["labels"]!.tensor, weight: c.inputs["weight"]?.tensor,
+                             ignoreIndex: c.int("ignore_index"), reduction: reduction)
     default:
         Issue.record("unknown fixture op \(c.op)")
         return

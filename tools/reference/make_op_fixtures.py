@@ -232,6 +232,24 @@ def elementwise_cases():
             cs.append(case(name, name, {}, inputs, fn, grad_inputs=["x"]))
         else:
             cs.append(case(name, name, {}, inputs, fn))
+    # Fused cross-entropy: segmentation maps with an ignore index and class weights.
+    logits = torch.randn(2, 4, 3, 5)
+    labels = torch.randint(0, 4, (2, 3, 5))
+    labels[0, 1, 2] = 255
+    labels[1, 0, :2] = 255
+    cw = torch.rand(4) + 0.5
+    for name, red, weighted in [("cross_entropy mean ignore 255", "mean", False), ("cross_entropy mean weighted", "mean", True),
+                                ("cross_entropy sum", "sum", False), ("cross_entropy none weighted", "none", True)]:
+        params = {"reduction": ["mean", "sum", "none"].index(red), "ignore_index": 255}
+        inputs = {"x": logits, "labels": labels.float()}
+        if weighted:
+            inputs["weight"] = cw
+        cs.append(case(name, "cross_entropy", params, inputs,
+                       lambda x, labels, weight=None: F.cross_entropy(x, labels.long(), weight=weight, ignore_index=255, reduction=red),
+                       grad_inputs=["x"]))
+    cs.append(case("cross_entropy [N, C]", "cross_entropy", {"reduction": 0, "ignore_index": -100},
+                   {"x": torch.randn(5, 3), "labels": torch.tensor([0, 2, 1, 1, 0]).float()},
+                   lambda x, labels: F.cross_entropy(x, labels.long()), grad_inputs=["x"]))
     return cs
 
 
