@@ -25,28 +25,8 @@ extension Tensor {
         let (outer, inner) = (shape[0], shape[2...].reduce(1, *))
         let pixels = outer * inner
         let lse = TensorStorage(count: pixels), losses = TensorStorage(count: pixels), weights = TensorStorage(count: pixels)
-        let x = pointer, y = labels.pointer, w = weight?.pointer
-        Parallel.forChunks(pixels, grain: Swift.max(1, 8192 / Swift.max(c, 1))) { r in
-            for p in r {
-                let o = p / inner, i = p % inner
-                let base = o * c * inner + i
-                let label = Int(y[p])
-                if label == ignoreIndex {
-                    losses.pointer[p] = 0; weights.pointer[p] = 0; lse.pointer[p] = 0
-                    continue
-                }
-                precondition(label >= 0 && label < c, "crossEntropy: label \(label) out of range for \(c) classes (ignoreIndex \(ignoreIndex))")
-                var m = -Float.infinity
-                for k in 0..<c { m = Swift.max(m, x[base + k * inner]) }
-                var s: Float = 0
-                for k in 0..<c { s += Foundation.exp(x[base + k * inner] - m) }
-                let l = m + Foundation.log(s)
-                let wy = w?[label] ?? 1
-                lse.pointer[p] = l
-                weights.pointer[p] = wy
-                losses.pointer[p] = wy * (l - x[base + label * inner])
-            }
-        }
+        CrossEntropyLoops.forward(pointer, labels.pointer, weight?.pointer, outer: outer, classes: c, inner: inner,
+                                  ignoreIndex: ignoreIndex, lse: lse.pointer, losses: losses.pointer, weights: weights.pointer)
         var totalWeight = 0.0
         for p in 0..<pixels { totalWeight += Double(weights.pointer[p]) }
         let out: TensorStorage, outShape: [Int]
@@ -64,18 +44,11 @@ extension Tensor {
             // d/dx_k = coef · (softmax_k − [k = label]), coef = w[label] · g (÷ total weight for mean).
             let dx = TensorStorage(count: scores.count)
             let scale = reduction == .mean ? Float(1 / totalWeight) : 1
-            Parallel.forChunks(pixels, grain: Swift.max(1, 8192 / Swift.max(c, 1))) { r in
-                for p in r {
-                    let o = p / inner, i = p % inner
-                    let base = o * c * inner + i
-                    let coef = weights.pointer[p] * (reduction == .none ? g.pointer[p] : g.pointer[0]) * scale
-                    let label = Int(y[p])
-                    for k in 0..<c {
-                        let j = base + k * inner
-                        dx.pointer[j] = coef == 0 ? 0 : coef * (Foundation.exp(scores.pointer[j] - lse.pointer[p]) - (k == label ? 1 : 0))
-                    }
-                }
-            }
+            // Per-pixel coefficient w[label]·g·scale into the weights buffer's copy.
+            let coef = TensorStorage(count: pixels)
+            for p in 0..<pixels { coef.pointer[p] = weights.pointer[p] * (reduction == .none ? g.pointer[p] : g.pointer[0]) * scale }
+            CrossEntropyLoops.backward(scores.pointer, labels.pointer, lse.pointer, coef.pointer, dx.pointer,
+                                       outer: outer, classes: c, inner: inner)
             _ = labels  // the labels stay alive with the tape
             return [Tensor(storage: dx, shape: inShape)]
         }
