@@ -1,0 +1,193 @@
+/// Geometry of a 2-D convolution (NCHW input, [cOut, cIn/groups, kh, kw] weight), shared by
+/// every convolution kernel (im2col reference, oneDNN).
+public struct Conv2dGeometry: Hashable, Sendable {
+    public var batch: Int, inChannels: Int, inHeight: Int, inWidth: Int
+    public var outChannels: Int, kernelHeight: Int, kernelWidth: Int
+    public var strideH: Int, strideW: Int, padH: Int, padW: Int, dilationH: Int, dilationW: Int
+    public var groups: Int
+
+    public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int,
+                outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+                strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
+                dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1) {
+        self.batch = batch; self.inChannels = inChannels; self.inHeight = inHeight; self.inWidth = inWidth
+        self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.strideH = strideH; self.strideW = strideW; self.padH = padH; self.padW = padW
+        self.dilationH = dilationH; self.dilationW = dilationW; self.groups = groups
+    }
+
+    public var outHeight: Int { (inHeight + 2 * padH - dilationH * (kernelHeight - 1) - 1) / strideH + 1 }
+    public var outWidth: Int { (inWidth + 2 * padW - dilationW * (kernelWidth - 1) - 1) / strideW + 1 }
+    public var inChannelsPerGroup: Int { inChannels / groups }
+    public var outChannelsPerGroup: Int { outChannels / groups }
+    public var inputCount: Int { batch * inChannels * inHeight * inWidth }
+    public var outputCount: Int { batch * outChannels * outHeight * outWidth }
+    public var weightCount: Int { outChannels * inChannelsPerGroup * kernelHeight * kernelWidth }
+    /// Multiply-adds × 2.
+    public var flops: Double {
+        2 * Double(batch * outChannels * outHeight * outWidth) * Double(inChannelsPerGroup * kernelHeight * kernelWidth)
+    }
+    /// A 1×1, stride-1, unpadded convolution is a plain matrix product (no im2col needed).
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0
+    }
+}
+
+/// The reference convolution: im2col + `cblas_sgemm`, per image and group.
+public enum Im2colConv2d {
+    /// Unfolds one group of one image: col[(c·kh + i)·kw + j, oy·ow + ox].
+    static func im2col(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        let cg = g.inChannelsPerGroup
+        Parallel.forChunks(cg * g.kernelHeight * g.kernelWidth, grain: max(1, 4096 / max(1, oh * ow))) { rows in
+            for row in rows {
+                let j = row % g.kernelWidth
+                let i = (row / g.kernelWidth) % g.kernelHeight
+                let c = row / (g.kernelWidth * g.kernelHeight)
+                let plane = x + c * g.inHeight * g.inWidth
+                let dst = col + row * oh * ow
+                for oy in 0..<oh {
+                    let iy = oy * g.strideH - g.padH + i * g.dilationH
+                    let d = dst + oy * ow
+                    if iy < 0 || iy >= g.inHeight { d.update(repeating: 0, count: ow); continue }
+                    let src = plane + iy * g.inWidth
+                    let x0 = j * g.dilationW - g.padW
+                    for ox in 0..<ow {
+                        let ix = ox * g.strideW + x0
+                        d[ox] = (ix >= 0 && ix < g.inWidth) ? src[ix] : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds columns back, adding into one group of one image (the adjoint of im2col).
+    static func col2im(_ g: Conv2dGeometry, _ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        let cg = g.inChannelsPerGroup
+        // Parallel over channels: rows of different channels touch different planes.
+        Parallel.forChunks(cg, grain: max(1, 4096 / max(1, oh * ow * g.kernelHeight * g.kernelWidth))) { channels in
+            for c in channels {
+                let plane = x + c * g.inHeight * g.inWidth
+                for i in 0..<g.kernelHeight {
+                    for j in 0..<g.kernelWidth {
+                        let src = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * oh * ow
+                        for oy in 0..<oh {
+                            let iy = oy * g.strideH - g.padH + i * g.dilationH
+                            if iy < 0 || iy >= g.inHeight { continue }
+                            let row = plane + iy * g.inWidth
+                            let s = src + oy * ow
+                            let x0 = j * g.dilationW - g.padW
+                            for ox in 0..<ow {
+                                let ix = ox * g.strideW + x0
+                                if ix >= 0 && ix < g.inWidth { row[ix] += s[ox] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// y = conv(x, w) + bias.
+    public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let (cg, og) = (g.inChannelsPerGroup, g.outChannelsPerGroup)
+        let k = cg * g.kernelHeight * g.kernelWidth
+        let spatial = g.outHeight * g.outWidth
+        let col = g.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * spatial)
+        defer { col?.deallocate() }
+        for n in 0..<g.batch {
+            for grp in 0..<g.groups {
+                let x = input + (n * g.inChannels + grp * cg) * g.inHeight * g.inWidth
+                let y = output + (n * g.outChannels + grp * og) * spatial
+                if let col { im2col(g, x, col) }
+                GEMM.matmul(m: og, n: spatial, k: k, a: weight + grp * og * k, b: col.map { UnsafePointer($0) } ?? x, c: y)
+            }
+        }
+        if let bias {
+            for n in 0..<g.batch {
+                for c in 0..<g.outChannels {
+                    let y = output + (n * g.outChannels + c) * spatial
+                    let b = bias[c]
+                    for i in 0..<spatial { y[i] += b }
+                }
+            }
+        }
+    }
+
+    /// dx = convᵀ(dy, w): overwrites gradInput.
+    public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                    gradInput: UnsafeMutablePointer<Float>) {
+        let (cg, og) = (g.inChannelsPerGroup, g.outChannelsPerGroup)
+        let k = cg * g.kernelHeight * g.kernelWidth
+        let spatial = g.outHeight * g.outWidth
+        if g.isPointwise {
+            for n in 0..<g.batch {
+                for grp in 0..<g.groups {
+                    GEMM.matmul(transA: true, m: k, n: spatial, k: og, a: weight + grp * og * k,
+                                b: gradOutput + (n * g.outChannels + grp * og) * spatial,
+                                c: gradInput + (n * g.inChannels + grp * cg) * spatial)
+                }
+            }
+            return
+        }
+        gradInput.update(repeating: 0, count: g.inputCount)
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: k * spatial)
+        defer { col.deallocate() }
+        for n in 0..<g.batch {
+            for grp in 0..<g.groups {
+                GEMM.matmul(transA: true, m: k, n: spatial, k: og, a: weight + grp * og * k,
+                            b: gradOutput + (n * g.outChannels + grp * og) * spatial, c: col)
+                col2im(g, col, gradInput + (n * g.inChannels + grp * cg) * g.inHeight * g.inWidth)
+            }
+        }
+    }
+
+    /// dw = Σ dy · colᵀ (overwrites gradWeight); db = Σ dy (overwrites gradBias when given).
+    public static func backwardWeight(_ g: Conv2dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                      gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?) {
+        let (cg, og) = (g.inChannelsPerGroup, g.outChannelsPerGroup)
+        let k = cg * g.kernelHeight * g.kernelWidth
+        let spatial = g.outHeight * g.outWidth
+        let col = g.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * spatial)
+        defer { col?.deallocate() }
+        for n in 0..<g.batch {
+            for grp in 0..<g.groups {
+                let x = input + (n * g.inChannels + grp * cg) * g.inHeight * g.inWidth
+                if let col { im2col(g, x, col) }
+                GEMM.matmul(transB: true, m: og, n: k, k: spatial,
+                            a: gradOutput + (n * g.outChannels + grp * og) * spatial,
+                            b: col.map { UnsafePointer($0) } ?? x, c: gradWeight + grp * og * k, accumulate: n > 0)
+            }
+        }
+        if g.batch == 0 { gradWeight.update(repeating: 0, count: g.weightCount) }
+        if let gradBias {
+            for c in 0..<g.outChannels {
+                var s: Float = 0
+                for n in 0..<g.batch {
+                    let y = gradOutput + (n * g.outChannels + c) * spatial
+                    for i in 0..<spatial { s += y[i] }
+                }
+                gradBias[c] = s
+            }
+        }
+    }
+}
+
+/// The convolution kernels the ops call. Each routes to one implementation; the oneDNN path
+/// (Kernels/DNNL*.swift) can take over here, keeping `Im2colConv2d` as the reference.
+public enum Conv2dKernel {
+    public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
+    }
+    public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                    gradInput: UnsafeMutablePointer<Float>) {
+        Im2colConv2d.backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+    }
+    public static func backwardWeight(_ g: Conv2dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                      gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?) {
+        Im2colConv2d.backwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight, gradBias: gradBias)
+    }
+}

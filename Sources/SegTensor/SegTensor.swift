@@ -1,1 +1,0 @@
-// SegTensor: see ../shared/DESIGN.md (modules).
