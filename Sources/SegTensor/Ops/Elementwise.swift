@@ -25,15 +25,20 @@ extension Tensor {
         return Tensor(storage: s, shape: target)
     }
 
+    /// A broadcasting binary op. `savesInputs: false` (add, sub) keeps the inputs' values out of the
+    /// tape; the backward then gets placeholders for them.
     static func binary<F: BinaryFunction>(_ op: String, _ a: Tensor, _ b: Tensor, _ f: F.Type,
+                                           savesInputs: Bool = true, savesOutput: Bool = false,
                                            backward: @escaping (_ a: Tensor, _ b: Tensor, _ out: Tensor, _ g: Tensor) -> (Tensor?, Tensor?)) -> Tensor {
         let outShape = broadcastShape(a.shape, b.shape, op: op)
         let s = TensorStorage(count: outShape.product)
         broadcastBinary(f, a.pointer, a.shape, b.pointer, b.shape, s.pointer, outShape)
         let (aShape, bShape) = (a.shape, b.shape)
-        return record(op, s, shape: outShape, inputs: [a, b]) { g, out in
-            let (ga, gb) = backward(a, b, out, g)
-            return [ga?.sumToShape(aShape), gb?.sumToShape(bShape)]
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
+        let (sa, sb) = savesInputs ? (a, b) : (placeholder, placeholder)
+        return record(op, s, shape: outShape, inputs: [a, b], savesOutput: savesOutput) { g, out in
+            let (ga, gb) = backward(sa, sb, out, g)
+            return [aNeeds ? ga?.sumToShape(aShape) : nil, bNeeds ? gb?.sumToShape(bShape) : nil]
         }
     }
 
@@ -57,19 +62,21 @@ extension Tensor {
 
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        binary("add", a, b, AddFunction.self) { _, _, _, g in (g, g) }
+        binary("add", a, b, AddFunction.self, savesInputs: false) { _, _, _, g in (g, g) }
     }
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        binary("sub", a, b, SubFunction.self) { _, _, _, g in (g, -g) }
+        binary("sub", a, b, SubFunction.self, savesInputs: false) { _, _, _, g in (g, -g) }
     }
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        binary("mul", a, b, MulFunction.self) { a, b, _, g in
-            (a.requiresGrad ? g * b : nil, b.requiresGrad ? g * a : nil)
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
+        return binary("mul", a, b, MulFunction.self) { a, b, _, g in
+            (aNeeds ? g * b : nil, bNeeds ? g * a : nil)
         }
     }
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        binary("div", a, b, DivFunction.self) { a, b, out, g in
-            (a.requiresGrad ? g / b : nil, b.requiresGrad ? -(g * out / b) : nil)
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
+        return binary("div", a, b, DivFunction.self, savesOutput: true) { _, b, out, g in
+            (aNeeds ? g / b : nil, bNeeds ? -(g * out / b) : nil)
         }
     }
     /// Elementwise maximum (the gradient goes to the larger; half to each on ties).
@@ -113,7 +120,7 @@ extension Tensor {
         zipKernel(a.pointer, b.pointer, s.pointer, s.count) { Foundation.pow($0, $1) }
         let (aShape, bShape) = (shape, exponent.shape)
         let (x, e) = (self, exponent)
-        return Tensor.record("pow", s, shape: outShape, inputs: [self, exponent]) { g, out in
+        return Tensor.record("pow", s, shape: outShape, inputs: [self, exponent], savesOutput: true) { g, out in
             let ga = x.requiresGrad ? (g * e * a.pow(b - 1)).sumToShape(aShape) : nil
             let gb = e.requiresGrad ? (g * out * a.log()).sumToShape(bShape) : nil
             return [ga, gb]
@@ -132,7 +139,7 @@ extension Tensor {
         let s = TensorStorage(count: count)
         if let vector { mapKernel(pointer, s.pointer, count, forward, vector) } else { mapKernel(pointer, s.pointer, count, forward) }
         let x = self
-        return Tensor.record(op, s, shape: shape, inputs: [self]) { g, out in
+        return Tensor.record(op, s, shape: shape, inputs: [self], savesOutput: true) { g, out in
             let gs = TensorStorage(count: g.count)
             if let vectorBackward {
                 zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward, vectorBackward)
@@ -252,10 +259,11 @@ extension Tensor {
         let s = TensorStorage(count: outShape.product)
         zip3Kernel(m.pointer, x.pointer, y.pointer, s.pointer, s.count) { $0 != 0 ? $1 : $2 }
         let (aShape, bShape) = (a.shape, b.shape)
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
         return record("where", s, shape: outShape, inputs: [a, b]) { g, _ in
             let zero = Tensor(0)
-            return [a.requiresGrad ? Tensor.where(m, g, zero).sumToShape(aShape) : nil,
-                    b.requiresGrad ? Tensor.where(m, zero, g).sumToShape(bShape) : nil]
+            return [aNeeds ? Tensor.where(m, g, zero).sumToShape(aShape) : nil,
+                    bNeeds ? Tensor.where(m, zero, g).sumToShape(bShape) : nil]
         }
     }
     public static func `where`(_ mask: Tensor, _ a: Tensor, _ b: Float) -> Tensor { Tensor.where(mask, a, Tensor(b)) }
