@@ -132,15 +132,18 @@ extension Tensor {
 
 extension Tensor {
     /// An elementwise op: `forward(x)` and `backward(x, y, g)` giving dL/dx from x, y = f(x), dL/dy.
+    /// With `savesInput: false` the tape keeps only y, and the backward gets y in place of x (for
+    /// ops whose derivative reads y alone: exp, sigmoid, tanh, sqrt; relu, since y > 0 ⇔ x > 0).
     @inline(__always)
-    func unary(_ op: String, forward: (Float) -> Float, vector: ((Vec) -> Vec)? = nil,
+    func unary(_ op: String, forward: (Float) -> Float, vector: ((Vec) -> Vec)? = nil, savesInput: Bool = true,
                backward: @escaping (Float, Float, Float) -> Float,
                vectorBackward: ((Vec, Vec, Vec) -> Vec)? = nil) -> Tensor {
         let s = TensorStorage(count: count)
         if let vector { mapKernel(pointer, s.pointer, count, forward, vector) } else { mapKernel(pointer, s.pointer, count, forward) }
-        let x = self
+        let saved: Tensor? = savesInput ? self : nil
         return Tensor.record(op, s, shape: shape, inputs: [self], savesOutput: true) { g, out in
             let gs = TensorStorage(count: g.count)
+            let x = saved ?? out
             if let vectorBackward {
                 zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward, vectorBackward)
             } else {
@@ -158,14 +161,14 @@ extension Tensor {
     }
 
     public func neg() -> Tensor { unary("neg", forward: { -$0 }, vector: { -$0 }, backward: { _, _, g in -g }) }
-    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, vector: vexp, backward: { _, y, g in g * y }, vectorBackward: { _, y, g in g * y }) }
+    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, vector: vexp, savesInput: false, backward: { _, y, g in g * y }, vectorBackward: { _, y, g in g * y }) }
     public func log() -> Tensor { unary("log", forward: { Foundation.log($0) }, backward: { x, _, g in g / x }) }
-    public func sqrt() -> Tensor { unary("sqrt", forward: { $0.squareRoot() }, backward: { _, y, g in g / (2 * y) }) }
+    public func sqrt() -> Tensor { unary("sqrt", forward: { $0.squareRoot() }, savesInput: false, backward: { _, y, g in g / (2 * y) }) }
     public func rsqrt() -> Tensor {
-        unary("rsqrt", forward: { 1 / $0.squareRoot() }, backward: { _, y, g in -0.5 * g * y * y * y })
+        unary("rsqrt", forward: { 1 / $0.squareRoot() }, savesInput: false, backward: { _, y, g in -0.5 * g * y * y * y })
     }
     public func square() -> Tensor { unary("square", forward: { $0 * $0 }, vector: { $0 * $0 }, backward: { x, _, g in 2 * x * g }) }
-    public func reciprocal() -> Tensor { unary("reciprocal", forward: { 1 / $0 }, backward: { _, y, g in -g * y * y }) }
+    public func reciprocal() -> Tensor { unary("reciprocal", forward: { 1 / $0 }, savesInput: false, backward: { _, y, g in -g * y * y }) }
     public func pow(_ p: Float) -> Tensor {
         if p == 2 { return square() }
         return unary("pow", forward: { Foundation.pow($0, p) },
@@ -183,7 +186,7 @@ extension Tensor {
     }
     /// max(x, 0), elementwise.
     public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, vector: { $0.replacing(with: 0, where: $0 .< 0) },
-                                          backward: { x, _, g in x > 0 ? g : 0 },
+                                          savesInput: false, backward: { x, _, g in x > 0 ? g : 0 },
                                           vectorBackward: { x, _, g in g.replacing(with: 0, where: x .<= 0) }) }
     /// min(max(x, 0), 6) (MobileNet's ReLU6).
     public func relu6() -> Tensor { clamp(min: 0, max: 6) }
@@ -192,11 +195,11 @@ extension Tensor {
               backward: { x, _, g in x > 0 ? g : slope * g }, vectorBackward: { x, _, g in g.replacing(with: g * slope, where: x .<= 0) })
     }
     public func sigmoid() -> Tensor {
-        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, vector: vsigmoid, backward: { _, y, g in g * y * (1 - y) },
+        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, vector: vsigmoid, savesInput: false, backward: { _, y, g in g * y * (1 - y) },
               vectorBackward: { _, y, g in g * y * (1 - y) })
     }
     public func tanh() -> Tensor {
-        unary("tanh", forward: { Foundation.tanh($0) }, backward: { _, y, g in g * (1 - y * y) },
+        unary("tanh", forward: { Foundation.tanh($0) }, savesInput: false, backward: { _, y, g in g * (1 - y * y) },
               vectorBackward: { _, y, g in g * (1 - y * y) })
     }
     /// GELU: x·Φ(x) with the exact erf form, or PyTorch's `approximate="tanh"` form.
