@@ -69,8 +69,12 @@ final class GradFunction {
         isAccumulator = true
     }
 
+    /// Set once the backward has run and the graph below was freed.
+    private(set) var isReleased = false
+
     /// Drops the captured values and the edges once the backward has run.
     func release() {
+        isReleased = true
         backward = nil
         inputs = []
         savedOutput = nil
@@ -165,6 +169,7 @@ extension Tensor {
             seed = Tensor.ones(shape)
         }
         let root = node.gradFunction
+        precondition(!root.isReleased, "backward: the graph of this \(root.op) output was already freed by an earlier backward; run the forward again")
         // Topological order by iterative depth-first search (deep graphs must not overflow the stack).
         var order: [GradFunction] = []
         var visited = Set<ObjectIdentifier>()
