@@ -270,3 +270,21 @@ private final class MixNet: Module {
         #expect(relativeError(y, all["output"]!) < 1e-5, "max-abs/max-abs \(relativeError(y, all["output"]!))")
     }
 }
+
+@Suite struct StochasticDepth {
+    @Test func dropsWholeSamplesInTrainModeOnly() {
+        let drop = DefaultGenerator.seeded(3) { DropPath(p: 0.5) }
+        let x = Tensor.ones([64, 2, 3])
+        let y = DefaultGenerator.seeded(4) { drop(x) }
+        // Every sample is all zeros or all 1/(1 − 0.5) = 2.
+        var dropped = 0
+        for n in 0..<64 {
+            let sample = Set(y.sliced(axis: 0, range: n..<(n + 1)).scalars)
+            #expect(sample == [0] || sample == [2])
+            if sample == [0] { dropped += 1 }
+        }
+        #expect(dropped > 16 && dropped < 48)
+        drop.eval()
+        #expect(drop(x).scalars == x.scalars)
+    }
+}

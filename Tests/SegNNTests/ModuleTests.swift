@@ -55,6 +55,18 @@ private final class Nested: Module {
 }
 
 @Suite struct ModuleReflection {
+    /// A subclass of nn.Sequential (smp's Conv2dReLU): entries at the top level.
+    @Test func emptyKeyPutsArrayEntriesAtTopLevel() {
+        final class ConvReLU: Module {
+            @Child(key: "") var layers: [Linear]
+            override init() {
+                super.init()
+                _layers.wrappedValue = [Linear(2, 2), Linear(2, 2, bias: false)]
+            }
+        }
+        #expect(ConvReLU().stateDict().map(\.0) == ["0.weight", "0.bias", "1.weight"])
+    }
+
     @Test func nestedArrays() {
         #expect(Nested().stateDict().map(\.0) == ["block.0.0.weight", "block.1.0.weight", "block.1.1.weight", "heads.1.weight"])
     }

@@ -35,6 +35,8 @@ public enum ModuleMember {
 ///   `Tensor?` (a conv without bias) is skipped;
 /// - `@Child(key:)`, `@Param(key:)`, `@Buffer(key:)` give another key or mark a buffer;
 ///   `@Constant` hides a property from reflection; properties of other types are ignored;
+/// - `@Child(key: "") var layers: [Block]` puts an array's entries at this module's top level
+///   (`0.weight`, `1.weight`), as a subclass of `nn.Sequential` has them;
 /// - superclass properties come before subclass ones, each in declaration order.
 ///
 /// Order: as PyTorch, a module's own parameters (then its buffers, in `stateDict()`) come before
@@ -94,13 +96,14 @@ open class Module {
             return .parameter(t)
         }
         if let module = value as? Module {
+            precondition(!key.isEmpty, "Module: an empty key is only for arrays (top-level indices), not for \(type(of: module))")
             result.append((key, .module(module)))
         } else if let tensor = value as? Tensor {
             result.append((key, tensorMember(tensor)))
         } else if let elements = stateLikeElements(value) {
             // [Module], [Tensor], [Module?], [[Module]] (HF's ModuleList of ModuleLists): indexed keys.
             for (i, element) in elements.enumerated() {
-                appendValue(element.value, key: "\(key).\(i)", asBuffer: persistent, into: &result)
+                appendValue(element.value, key: key.isEmpty ? "\(i)" : "\(key).\(i)", asBuffer: persistent, into: &result)
             }
         }
     }

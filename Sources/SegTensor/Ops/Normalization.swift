@@ -71,12 +71,31 @@ extension Tensor {
                      "layerNorm: input \(shape) does not end with normalized shape \(normalizedShape)")
         if let weight { precondition(weight.shape == normalizedShape, "layerNorm: weight \(weight.shape), expected \(normalizedShape)") }
         if let bias { precondition(bias.shape == normalizedShape, "layerNorm: bias \(bias.shape), expected \(normalizedShape)") }
-        let axes = Array((rank - k)..<rank)
-        let centered = self - mean(axes: axes, keepDims: true)
-        var y = centered * (centered.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
-        if let weight { y = y * weight }
-        if let bias { y = y + bias }
-        return y
+        let d = normalizedShape.product, rows = count / Swift.max(d, 1)
+        let out = TensorStorage(count: count), mean = TensorStorage(count: rows), rstd = TensorStorage(count: rows)
+        LayerNormLoops.forward(pointer, out.pointer, rows: rows, d: d, eps: eps, weight: weight.map { UnsafePointer($0.pointer) },
+                               bias: bias.map { UnsafePointer($0.pointer) }, mean: mean.pointer, rstd: rstd.pointer)
+        let x = self
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        return Tensor.record("layerNorm", out, shape: shape, inputs: inputs) { g, _ in
+            var grads: [Tensor?] = []
+            if x.requiresGrad {
+                let dx = TensorStorage(count: x.count)
+                LayerNormLoops.inputGradient(x.pointer, g.pointer, dx.pointer, rows: rows, d: d,
+                                             weight: weight.map { UnsafePointer($0.pointer) }, mean: mean.pointer, rstd: rstd.pointer)
+                grads.append(Tensor(storage: dx, shape: x.shape))
+            } else { grads.append(nil) }
+            let dw = weight == nil ? nil : TensorStorage(count: d), db = bias == nil ? nil : TensorStorage(count: d)
+            if dw != nil || db != nil {
+                LayerNormLoops.parameterGradients(x.pointer, g.pointer, rows: rows, d: d, mean: mean.pointer, rstd: rstd.pointer,
+                                                  dw: dw?.pointer, db: db?.pointer)
+            }
+            if let dw { grads.append(Tensor(storage: dw, shape: normalizedShape)) }
+            if let db { grads.append(Tensor(storage: db, shape: normalizedShape)) }
+            return grads
+        }
     }
 
     /// Group normalisation (Wu & He, 2018): channels in `groups` groups, each normalised over its
