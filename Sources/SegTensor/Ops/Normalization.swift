@@ -122,6 +122,16 @@ extension Tensor {
         return self * mask
     }
 
+    /// Stochastic depth (timm's drop_path): zeroes whole samples (axis 0) with probability `p` and
+    /// scales the rest by 1/(1−p) in training; identity otherwise.
+    public func dropPath(p: Float, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        precondition(p >= 0 && p < 1, "dropPath: p = \(p) out of [0, 1)")
+        if !training || p == 0 { return self }
+        precondition(rank >= 1, "dropPath: input \(shape) has no batch axis")
+        let keep = Tensor.bernoulli([shape[0]] + [Int](repeating: 1, count: rank - 1), p: 1 - p, generator: &generator)
+        return self * (keep * (1 / (1 - p)))
+    }
+
     /// softmax(Q·Kᵀ·scale + bias)·V over the last two axes (scale defaults to 1/√d).
     /// `bias` is added to the scores (broadcast); `mask` (1 = attend, 0 = masked) sets scores to −∞.
     public static func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: Tensor, bias: Tensor? = nil,
