@@ -103,9 +103,9 @@ extension Tensor {
     public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
         precondition(rank >= 2 && groups >= 1 && shape[1] % groups == 0, "groupNorm: \(groups) groups do not divide the channels of \(shape)")
         let (n, c) = (shape[0], shape[1])
-        let grouped = reshaped([n, groups, -1])
-        let centered = grouped - grouped.mean(axes: [2], keepDims: true)
-        var y = (centered * (centered.square().mean(axes: [2], keepDims: true) + eps).rsqrt()).reshaped(shape)
+        // Each (sample, group) is one row of the fused layer norm.
+        let d = count / Swift.max(n * groups, 1)
+        var y = reshaped([n, groups, d]).layerNorm(normalizedShape: [d], eps: eps).reshaped(shape)
         var statShape = [Int](repeating: 1, count: rank)
         statShape[1] = c
         if let weight { precondition(weight.shape == [c], "groupNorm: weight \(weight.shape), expected [\(c)]"); y = y * weight.reshaped(statShape) }
