@@ -69,6 +69,23 @@ final class GradFunction {
         isAccumulator = true
     }
 
+    /// Frees the graph below iteratively: a long chain (a running total kept with its graph)
+    /// would otherwise be released by recursion deep enough to overflow a thread's stack.
+    deinit {
+        var stack = inputs.compactMap { $0 }
+        inputs = []
+        while !stack.isEmpty {
+            var f = stack.removeLast()
+            guard isKnownUniquelyReferenced(&f) else { continue }
+            // Take its inputs before its backward: the closure's captured tensors hold nodes whose
+            // functions are those inputs, so dropping the closure then recurses no further.
+            stack.append(contentsOf: f.inputs.compactMap { $0 })
+            f.inputs = []
+            f.backward = nil
+            f.savedOutput = nil
+        }
+    }
+
     /// Set once the backward has run and the graph below was freed.
     private(set) var isReleased = false
 

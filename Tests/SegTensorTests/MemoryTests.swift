@@ -74,3 +74,25 @@ import Testing
         }
     }
 }
+
+@Suite struct DeepGraphs {
+    /// A long chain (a running total kept with its graph) is freed without overflowing the stack,
+    /// with and without a backward.
+    @Test func longChainsAreFreed() {
+        TensorMemory.withScope { scope in
+            let x = Tensor([1]).requiringGrad()
+            do {
+                var total = Tensor(0)
+                for _ in 0..<50_000 { total = total + x }
+                #expect(total.item() == 50_000)
+            }
+            do {
+                var total = Tensor(0)
+                for _ in 0..<50_000 { total = total + x }
+                total.backward()
+                #expect(x.grad?.item() == 50_000)
+            }
+            #expect(scope.liveBytes <= 8)  // x and its grad
+        }
+    }
+}
