@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Counts the bytes held by live tensor storage, so tests and the profiler can see memory.
 public enum TensorMemory {
@@ -58,6 +59,16 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
     private let scope: MemoryScope?
+    /// Names these contents process-wide: fresh at creation and after every in-place write
+    /// (`Tensor.update`, `setScalars`, subscript set), so kernels that keep derived copies (oneDNN's
+    /// reordered weights) know when theirs is stale.
+    public private(set) var contentVersion = TensorStorage.nextContentVersion()
+    private static let contentVersions = Atomic<UInt64>(0)
+    private static func nextContentVersion() -> UInt64 {
+        contentVersions.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+    /// Call after writing into the storage in place.
+    func contentsChanged() { contentVersion = Self.nextContentVersion() }
 
     /// Uninitialised storage: the caller writes every element.
     public init(count: Int) {

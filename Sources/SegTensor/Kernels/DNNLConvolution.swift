@@ -106,10 +106,15 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     nonisolated(unsafe) private static var cache: [ConvolutionGeometry: DNNLConvolution] = [:]
 
+    /// How many geometries `cached(_:)` keeps before starting over.
+    public static let maximumCachedCount = 256
+
     /// The process's convolution for `geometry`, created on first request.
     public static func cached(_ geometry: ConvolutionGeometry) -> DNNLConvolution {
         DNNLRuntime.shared.locked {
             if let conv = cache[geometry] { return conv }
+            // Each entry holds primitives and activation-sized buffers: bound the total.
+            if cache.count >= maximumCachedCount { cache.removeAll() }
             let conv = DNNLConvolution(geometry)
             cache[geometry] = conv
             return conv
@@ -418,5 +423,14 @@ public final class DNNLConvolution: @unchecked Sendable {
                 precondition(gradBias == nil, "conv2d backward: a bias gradient needs gradWeight too")
             }
         }
+    }
+}
+
+extension ConvolutionGeometry {
+    /// The oneDNN geometry of the engine's convolution `g`.
+    public init(_ g: Conv2dGeometry, hasBias: Bool) {
+        self.init(batch: g.batch, inChannels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                  outChannels: g.outChannels, kernel: (g.kernelHeight, g.kernelWidth), stride: (g.strideH, g.strideW),
+                  padding: (g.padH, g.padW), dilation: (g.dilationH, g.dilationW), groups: g.groups, hasBias: hasBias)
     }
 }
