@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Counts the bytes held by live tensor storage, so tests and the profiler can see memory.
 public enum TensorMemory {
@@ -61,6 +62,16 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
     private let scope: MemoryScope?
+    /// Names these contents process-wide: fresh at creation and after every in-place write
+    /// (`Tensor.update`, `setScalars`, subscript set), so kernels that keep derived copies (oneDNN's
+    /// reordered weights) know when theirs is stale.
+    public private(set) var contentVersion = TensorStorage.nextContentVersion()
+    private static let contentVersions = Atomic<UInt64>(0)
+    private static func nextContentVersion() -> UInt64 {
+        contentVersions.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+    /// Call after writing into the storage in place.
+    func contentsChanged() { contentVersion = Self.nextContentVersion() }
 
     /// glibc serves blocks above 128 KiB with fresh mmaps, so every large activation would
     /// page-fault its memory in again (measured: most of a 2× bilinear upsample's time). Raising

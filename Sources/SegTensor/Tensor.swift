@@ -81,6 +81,7 @@ public struct Tensor: @unchecked Sendable {
             let i = flatIndex(index)
             makeUniqueForWriting()
             node.storage.pointer[i] = newValue
+            node.storage.contentsChanged()
         }
     }
 
@@ -89,6 +90,7 @@ public struct Tensor: @unchecked Sendable {
         precondition(values.count == count, "setScalars: \(values.count) values for shape \(shape)")
         makeUniqueForWriting()
         values.withUnsafeBufferPointer { node.storage.pointer.update(from: $0.baseAddress!, count: count) }
+        node.storage.contentsChanged()
     }
 
     private func flatIndex(_ index: [Int]) -> Int {
@@ -115,6 +117,7 @@ public struct Tensor: @unchecked Sendable {
         if !isKnownUniquelyReferenced(&node.storage) {
             node.storage = node.storage.copy()  // other views of the old values keep them
         }
+        defer { node.storage.contentsChanged() }
         try body(node.storage.buffer)
     }
 

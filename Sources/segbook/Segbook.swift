@@ -9,6 +9,7 @@ struct Segbook: AsyncParsableCommand {
         subcommands: [
             // Book (issue: runner, HTML review).
             // Models (issues: architectures, measurement, drawing, training, performance).
+            BenchCommand.self,
         ]
     )
 }

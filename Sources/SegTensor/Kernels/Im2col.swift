@@ -175,19 +175,48 @@ public enum Im2colConv2d {
     }
 }
 
-/// The convolution kernels the ops call. Each routes to one implementation; the oneDNN path
-/// (Kernels/DNNL*.swift) can take over here, keeping `Im2colConv2d` as the reference.
+/// Which implementation runs convolutions.
+public enum ConvBackend: Sendable {
+    /// oneDNN (`DNNLConvolution`): preferred layouts inside, weights reordered once per version.
+    case oneDNN
+    /// im2col + `cblas_sgemm` (`Im2colConv2d`): the reference the tests compare against.
+    case reference
+}
+
+/// The convolution kernels the ops call: oneDNN by default, the im2col reference when bound with
+/// `Conv2dKernel.$backend.withValue(.reference) { ... }` (for the current task only).
 public enum Conv2dKernel {
+    @TaskLocal public static var backend: ConvBackend = .oneDNN
+
+    /// oneDNN's convolution for `g`, or nil when the reference runs (or there is nothing to compute).
+    private static func oneDNN(_ g: Conv2dGeometry, hasBias: Bool) -> DNNLConvolution? {
+        guard backend == .oneDNN, g.batch > 0 else { return nil }
+        return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias))
+    }
+
     public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               weightsVersion: UInt64? = nil,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
+        if let conv = oneDNN(g, hasBias: bias != nil) {
+            conv.forward(input: input, weight: weight, weightsVersion: weightsVersion, bias: bias, output: output)
+        } else {
+            Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
+        }
     }
     public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                    gradInput: UnsafeMutablePointer<Float>) {
-        Im2colConv2d.backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+                                    weightsVersion: UInt64? = nil, gradInput: UnsafeMutablePointer<Float>) {
+        if let conv = oneDNN(g, hasBias: false) {
+            conv.backwardData(gradOutput: gradOutput, weight: weight, weightsVersion: weightsVersion, gradInput: gradInput)
+        } else {
+            Im2colConv2d.backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+        }
     }
     public static func backwardWeight(_ g: Conv2dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
                                       gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?) {
-        Im2colConv2d.backwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight, gradBias: gradBias)
+        if let conv = oneDNN(g, hasBias: gradBias != nil) {
+            conv.backwardWeights(input: input, gradOutput: gradOutput, gradWeight: gradWeight, gradBias: gradBias)
+        } else {
+            Im2colConv2d.backwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight, gradBias: gradBias)
+        }
     }
 }

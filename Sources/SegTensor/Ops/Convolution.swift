@@ -25,14 +25,15 @@ extension Tensor {
         precondition(g.outHeight >= 1 && g.outWidth >= 1,
                      "conv2d: input \(shape) too small for kernel \(weight.shape) with padding \(padding), dilation \(dilation)")
         let s = TensorStorage(count: g.outputCount)
-        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
+        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion, bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
         let (x, w) = (self, weight)
         let inputs = bias.map { [x, w, $0] } ?? [x, w]
         return Tensor.record("conv2d", s, shape: [g.batch, g.outChannels, g.outHeight, g.outWidth], inputs: inputs) { dy, _ in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             if x.requiresGrad {
                 let st = TensorStorage(count: g.inputCount)
-                Conv2dKernel.backwardData(g, gradOutput: dy.pointer, weight: w.pointer, gradInput: st.pointer)
+                Conv2dKernel.backwardData(g, gradOutput: dy.pointer, weight: w.pointer, weightsVersion: w.storage.contentVersion,
+                                          gradInput: st.pointer)
                 gx = Tensor(storage: st, shape: x.shape)
             }
             if w.requiresGrad || (bias?.requiresGrad ?? false) {
@@ -77,7 +78,8 @@ extension Tensor {
                                dilationH: dilation.0, dilationW: dilation.1, groups: groups)
         precondition(g.outHeight == shape[2] && g.outWidth == shape[3], "convTranspose2d: inconsistent geometry for input \(shape)")
         let s = TensorStorage(count: g.inputCount)
-        Conv2dKernel.backwardData(g, gradOutput: pointer, weight: weight.pointer, gradInput: s.pointer)
+        Conv2dKernel.backwardData(g, gradOutput: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion,
+                                  gradInput: s.pointer)
         if let bias {
             let plane = oh * ow
             for n in 0..<g.batch {
@@ -94,7 +96,8 @@ extension Tensor {
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             if x.requiresGrad {
                 let st = TensorStorage(count: g.outputCount)
-                Conv2dKernel.forward(g, input: dy.pointer, weight: w.pointer, bias: nil, output: st.pointer)
+                Conv2dKernel.forward(g, input: dy.pointer, weight: w.pointer, weightsVersion: w.storage.contentVersion,
+                                     bias: nil, output: st.pointer)
                 gx = Tensor(storage: st, shape: x.shape)
             }
             if w.requiresGrad {

@@ -1,0 +1,436 @@
+// Convolution on oneDNN: forward, backward-data and backward-weights (+ bias) for one geometry, over
+// plain contiguous NCHW Float32 buffers at the API, with oneDNN's preferred layouts inside
+// (`dnnl_format_tag_any`), reorders at the edges, and weights reordered once per weights version.
+import CDNNL
+import Foundation
+
+/// Everything that fixes a 2-D convolution's primitives: shapes, stride, padding, dilation, groups.
+/// Padding is symmetric (PyTorch's `padding=(ph, pw)`); the output size floors like PyTorch's.
+public struct ConvolutionGeometry: Hashable, Sendable, CustomStringConvertible {
+    public var batch: Int
+    public var inChannels: Int
+    public var height: Int
+    public var width: Int
+    public var outChannels: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var strideHeight: Int
+    public var strideWidth: Int
+    public var padHeight: Int
+    public var padWidth: Int
+    public var dilationHeight: Int
+    public var dilationWidth: Int
+    public var groups: Int
+    public var hasBias: Bool
+
+    public init(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+                kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                dilation: (Int, Int) = (1, 1), groups: Int = 1, hasBias: Bool = false) {
+        self.batch = batch; self.inChannels = inChannels; self.height = height; self.width = width
+        self.outChannels = outChannels
+        self.kernelHeight = kernel.0; self.kernelWidth = kernel.1
+        self.strideHeight = stride.0; self.strideWidth = stride.1
+        self.padHeight = padding.0; self.padWidth = padding.1
+        self.dilationHeight = dilation.0; self.dilationWidth = dilation.1
+        self.groups = groups; self.hasBias = hasBias
+        precondition(batch > 0 && inChannels > 0 && height > 0 && width > 0 && outChannels > 0,
+                     "conv2d: sizes must be positive, got \(self)")
+        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0
+                     && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+                     "conv2d: kernel, stride and dilation must be positive and padding non-negative, got \(self)")
+        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "conv2d: groups \(groups) must divide in channels \(inChannels) and out channels \(outChannels)")
+        precondition(outHeight > 0 && outWidth > 0, "conv2d: empty output for \(self)")
+    }
+
+    public var outHeight: Int {
+        (height + 2 * padHeight - dilationHeight * (kernelHeight - 1) - 1) / strideHeight + 1
+    }
+    public var outWidth: Int {
+        (width + 2 * padWidth - dilationWidth * (kernelWidth - 1) - 1) / strideWidth + 1
+    }
+    public var inputShape: [Int] { [batch, inChannels, height, width] }
+    public var outputShape: [Int] { [batch, outChannels, outHeight, outWidth] }
+    /// PyTorch's weight shape: `[C_out, C_in / groups, kH, kW]`.
+    public var weightShape: [Int] { [outChannels, inChannels / groups, kernelHeight, kernelWidth] }
+    public var inputCount: Int { inputShape.reduce(1, *) }
+    public var outputCount: Int { outputShape.reduce(1, *) }
+    public var weightCount: Int { weightShape.reduce(1, *) }
+
+    /// Multiply-adds × 2 of the forward pass (the same count for backward data and backward weights).
+    public var forwardFLOPs: Double {
+        2.0 * Double(batch * outChannels * outHeight * outWidth) * Double(inChannels / groups * kernelHeight * kernelWidth)
+    }
+
+    public var description: String {
+        var s = "\(batch)x\(inChannels)x\(height)x\(width) -> \(outChannels), k\(kernelHeight)x\(kernelWidth)"
+        if strideHeight != 1 || strideWidth != 1 { s += " s\(strideHeight)x\(strideWidth)" }
+        if padHeight != 0 || padWidth != 0 { s += " p\(padHeight)x\(padWidth)" }
+        if dilationHeight != 1 || dilationWidth != 1 { s += " d\(dilationHeight)x\(dilationWidth)" }
+        if groups != 1 { s += " g\(groups)" }
+        if hasBias { s += " +bias" }
+        return s
+    }
+}
+
+/// Which caller weights a cached reorder was made from: the buffer and the caller's version of its
+/// contents. A caller gives new contents a new version (an optimizer step, a checkpoint load), so an
+/// unchanged pair means the reordered copy is still valid. The last few pairs stay cached.
+public struct DNNLWeightsIdentity: Hashable, Sendable {
+    public var address: UInt
+    public var version: UInt64
+    public init(_ pointer: UnsafePointer<Float>, version: UInt64) {
+        self.address = UInt(bitPattern: pointer)
+        self.version = version
+    }
+}
+
+/// A convolution on oneDNN for one geometry. Primitives are created once (backward ones on first
+/// use); get one with `DNNLConvolution.cached(geometry)`. All buffers at the API are plain,
+/// contiguous, NCHW (weights `[C_out, C_in/groups, kH, kW]`), and outputs are overwritten.
+public final class DNNLConvolution: @unchecked Sendable {
+    public let geometry: ConvolutionGeometry
+
+    private let forwardPrimitive: DNNLPrimitive
+    private let forwardSource: DNNLBoundary
+    private let forwardWeights: DNNLWeightsCache
+    private let forwardBias: DNNLBoundary?
+    private let forwardDestination: DNNLBoundary
+    /// The last forward's arguments, for `forwardPrimitiveOnly()`.
+    private var lastForwardArguments: [(Int32, dnnl_memory_t)] = []
+
+    private var backwardDataState: BackwardData?
+    private var backwardWeightsState: BackwardWeights?
+
+    // MARK: Cache
+
+    nonisolated(unsafe) private static var cache: [ConvolutionGeometry: DNNLConvolution] = [:]
+
+    /// How many geometries `cached(_:)` keeps before starting over.
+    public static let maximumCachedCount = 256
+
+    /// The process's convolution for `geometry`, created on first request.
+    public static func cached(_ geometry: ConvolutionGeometry) -> DNNLConvolution {
+        DNNLRuntime.shared.locked {
+            if let conv = cache[geometry] { return conv }
+            // Each entry holds primitives and activation-sized buffers: bound the total.
+            if cache.count >= maximumCachedCount { cache.removeAll() }
+            let conv = DNNLConvolution(geometry)
+            cache[geometry] = conv
+            return conv
+        }
+    }
+
+    /// Drops every cached convolution (their primitives and reordered weights).
+    public static func clearCache() {
+        DNNLRuntime.shared.locked { cache.removeAll() }
+    }
+
+    public static var cachedCount: Int { DNNLRuntime.shared.locked { cache.count } }
+
+    // MARK: Descriptors
+
+    /// Stride, dilation and padding as oneDNN takes them.
+    private struct Window {
+        var strides: [Int64]
+        /// oneDNN counts dilation from zero: 0 is a dense kernel.
+        var dilates: [Int64]
+        var paddingLeft: [Int64]
+        /// Right/bottom padding that makes oneDNN's size rule give PyTorch's floored output size.
+        var paddingRight: [Int64]
+
+        init(_ g: ConvolutionGeometry) {
+            strides = [Int64(g.strideHeight), Int64(g.strideWidth)]
+            dilates = [Int64(g.dilationHeight - 1), Int64(g.dilationWidth - 1)]
+            paddingLeft = [Int64(g.padHeight), Int64(g.padWidth)]
+            let rh = (g.outHeight - 1) * g.strideHeight + g.dilationHeight * (g.kernelHeight - 1) + 1 - g.height - g.padHeight
+            let rw = (g.outWidth - 1) * g.strideWidth + g.dilationWidth * (g.kernelWidth - 1) + 1 - g.width - g.padWidth
+            paddingRight = [Int64(rh), Int64(rw)]
+        }
+    }
+
+    /// Weight dims as oneDNN wants them: grouped convolutions take `[G, O/G, I/G, kH, kW]`, which is
+    /// the same memory as PyTorch's `[O, I/G, kH, kW]`.
+    private static func weightDims(_ g: ConvolutionGeometry) -> [Int] {
+        g.groups == 1
+            ? g.weightShape
+            : [g.groups, g.outChannels / g.groups, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth]
+    }
+
+    private struct Descs {
+        var src, weights, bias, dst: dnnl_memory_desc_t
+    }
+
+    private static func plainDescs(_ g: ConvolutionGeometry) -> Descs {
+        let w = weightDims(g)
+        return Descs(src: dnnlDesc(g.inputShape, dnnl_abcd),
+                     weights: dnnlDesc(w, dnnlPlainTag(rank: w.count)),
+                     bias: dnnlDesc([g.outChannels], dnnl_a),
+                     dst: dnnlDesc(g.outputShape, dnnl_abcd))
+    }
+
+    /// The layouts the primitives are created with: weights always oneDNN's choice, activations as
+    /// `activations` says.
+    private static func innerDescs(_ g: ConvolutionGeometry, _ activations: ActivationLayout) -> Descs {
+        Descs(src: dnnlDesc(g.inputShape, activations.tag),
+              weights: dnnlDesc(weightDims(g), dnnl_format_tag_any),
+              bias: dnnlDesc([g.outChannels], dnnl_a),
+              dst: dnnlDesc(g.outputShape, activations.tag))
+    }
+
+    /// The activation layout inside the primitives.
+    public enum ActivationLayout: Sendable {
+        /// oneDNN's choice (`dnnl_format_tag_any`): on AVX-512, blocked nChw16c with `jit:avx512_core`.
+        case oneDNNChoice
+        /// Channels-last (`nhwc`), where oneDNN 2.6 picks `brgconv:avx512_core`.
+        case nhwc
+
+        var tag: dnnl_format_tag_t { self == .nhwc ? dnnl_acdb : dnnl_format_tag_any }
+    }
+
+    /// The layout `cached(_:)` uses.
+    public static let defaultActivationLayout = ActivationLayout.oneDNNChoice
+    public let activationLayout: ActivationLayout
+
+    public init(_ geometry: ConvolutionGeometry, activations: ActivationLayout = defaultActivationLayout) {
+        self.geometry = geometry
+        self.activationLayout = activations
+        let plain = Self.plainDescs(geometry)
+        let any = Self.innerDescs(geometry, activations)
+        var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
+        let window = Window(geometry)
+        var opDesc = dnnl_convolution_desc_t()
+        let status = withUnsafePointer(to: &bias) { biasDesc in
+            dnnl_dilated_convolution_forward_desc_init(
+                &opDesc, dnnl_forward_training, dnnl_convolution_direct,
+                &src, &weights, geometry.hasBias ? biasDesc : nil, &dst,
+                window.strides, window.dilates, window.paddingLeft, window.paddingRight)
+        }
+        dnnlCheck(status, "dnnl_dilated_convolution_forward_desc_init(\(geometry))")
+        let primitive = withUnsafePointer(to: &opDesc) {
+            DNNLPrimitive(opDesc: UnsafeRawPointer($0), "convolution forward \(geometry)")
+        }
+        forwardPrimitive = primitive
+        forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true)
+        forwardWeights = DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true))
+        forwardBias = geometry.hasBias
+            ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_weights_md, 1), toInner: true)
+            : nil
+        forwardDestination = DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_dst_md), toInner: false)
+    }
+
+    /// The implementations oneDNN chose, e.g. `forward: brgconv:avx512_core`.
+    public var implementationNames: [String: String] {
+        DNNLRuntime.shared.locked {
+            var names = ["forward": forwardPrimitive.implementationName]
+            if let b = backwardDataState { names["backward_data"] = b.primitive.implementationName }
+            if let b = backwardWeightsState { names["backward_weights"] = b.primitive.implementationName }
+            return names
+        }
+    }
+
+    // MARK: Forward
+
+    /// `output = conv(input, weight) + bias`. `weightsVersion`: the caller's version of `weight`'s
+    /// contents; a reordered copy is reused while (pointer, version) is unchanged (the last 8 are
+    /// kept). Pass nil to reorder on every call.
+    public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, weightsVersion: UInt64? = nil,
+                        bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>) {
+        precondition((bias != nil) == geometry.hasBias,
+                     "conv2d: geometry \(geometry) \(geometry.hasBias ? "needs" : "has no") bias")
+        let runtime = DNNLRuntime.shared
+        runtime.locked {
+            let src = forwardSource.bind(input)
+            forwardSource.importUser()
+            let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
+            let dst = forwardDestination.bind(output)
+            var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, src), (DNNLArg.weights, weights), (DNNLArg.dst, dst)]
+            if let bias, let forwardBias {
+                let b = forwardBias.bind(bias)
+                forwardBias.importUser()
+                args.append((DNNLArg.bias, b))
+            }
+            runtime.execute(forwardPrimitive.primitive, args, "convolution forward \(geometry)")
+            lastForwardArguments = args
+            forwardDestination.exportUser()
+        }
+    }
+
+    /// Re-runs the last `forward`'s primitive alone, on data already in oneDNN's layout (no reorder
+    /// at the edges): what a layer costs when its neighbours keep that layout (benchmarks only).
+    func forwardPrimitiveOnly() {
+        DNNLRuntime.shared.locked {
+            precondition(!lastForwardArguments.isEmpty, "forwardPrimitiveOnly: call forward first")
+            DNNLRuntime.shared.execute(forwardPrimitive.primitive, lastForwardArguments, "convolution forward \(geometry)")
+        }
+    }
+
+    // MARK: Backward data
+
+    private final class BackwardData {
+        let primitive: DNNLPrimitive
+        let diffDst: DNNLBoundary
+        let weights: DNNLWeightsCache
+        let diffSrc: DNNLBoundary
+        init(primitive: DNNLPrimitive, diffDst: DNNLBoundary, weights: DNNLWeightsCache, diffSrc: DNNLBoundary) {
+            self.primitive = primitive; self.diffDst = diffDst; self.weights = weights; self.diffSrc = diffSrc
+        }
+    }
+
+    private func backwardData() -> BackwardData {
+        if let state = backwardDataState { return state }
+        let plain = Self.plainDescs(geometry)
+        let any = Self.innerDescs(geometry, activationLayout)
+        var src = any.src, weights = any.weights, dst = any.dst
+        let window = Window(geometry)
+        var opDesc = dnnl_convolution_desc_t()
+        dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
+            &opDesc, dnnl_convolution_direct, &src, &weights, &dst,
+            window.strides, window.dilates, window.paddingLeft, window.paddingRight),
+            "dnnl_dilated_convolution_backward_data_desc_init(\(geometry))")
+        let primitive = withUnsafePointer(to: &opDesc) {
+            DNNLPrimitive(opDesc: UnsafeRawPointer($0), hint: forwardPrimitive, "convolution backward data \(geometry)")
+        }
+        let state = BackwardData(
+            primitive: primitive,
+            diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true),
+            weights: DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true)),
+            diffSrc: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_diff_src_md), toInner: false))
+        backwardDataState = state
+        return state
+    }
+
+    /// `gradInput = ∂L/∂input` given `gradOutput = ∂L/∂output` (overwritten, not accumulated).
+    public func backwardData(gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>, weightsVersion: UInt64? = nil,
+                             gradInput: UnsafeMutablePointer<Float>) {
+        DNNLRuntime.shared.locked {
+            let state = backwardData()
+            let diffDst = state.diffDst.bind(gradOutput)
+            state.diffDst.importUser()
+            runBackwardData(state, diffDst: diffDst, weight: weight, weightsVersion: weightsVersion, gradInput: gradInput)
+        }
+    }
+
+    private func runBackwardData(_ state: BackwardData, diffDst: dnnl_memory_t, weight: UnsafePointer<Float>,
+                                 weightsVersion: UInt64?, gradInput: UnsafeMutablePointer<Float>) {
+        let weights = state.weights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
+        let diffSrc = state.diffSrc.bind(gradInput)
+        DNNLRuntime.shared.execute(state.primitive.primitive,
+                                   [(DNNLArg.diffDst, diffDst), (DNNLArg.weights, weights), (DNNLArg.diffSrc, diffSrc)],
+                                   "convolution backward data \(geometry)")
+        state.diffSrc.exportUser()
+    }
+
+    // MARK: Backward weights
+
+    private final class BackwardWeights {
+        let primitive: DNNLPrimitive
+        let src: DNNLBoundary
+        let diffDst: DNNLBoundary
+        let diffWeights: DNNLBoundary
+        let diffBias: DNNLBoundary?
+        init(primitive: DNNLPrimitive, src: DNNLBoundary, diffDst: DNNLBoundary, diffWeights: DNNLBoundary, diffBias: DNNLBoundary?) {
+            self.primitive = primitive; self.src = src; self.diffDst = diffDst
+            self.diffWeights = diffWeights; self.diffBias = diffBias
+        }
+    }
+
+    private func backwardWeights() -> BackwardWeights {
+        if let state = backwardWeightsState { return state }
+        let plain = Self.plainDescs(geometry)
+        let any = Self.innerDescs(geometry, activationLayout)
+        var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
+        let window = Window(geometry)
+        var opDesc = dnnl_convolution_desc_t()
+        let status = withUnsafePointer(to: &bias) { biasDesc in
+            dnnl_dilated_convolution_backward_weights_desc_init(
+                &opDesc, dnnl_convolution_direct, &src, &weights,
+                geometry.hasBias ? biasDesc : nil, &dst,
+                window.strides, window.dilates, window.paddingLeft, window.paddingRight)
+        }
+        dnnlCheck(status, "dnnl_dilated_convolution_backward_weights_desc_init(\(geometry))")
+        let primitive = withUnsafePointer(to: &opDesc) {
+            DNNLPrimitive(opDesc: UnsafeRawPointer($0), hint: forwardPrimitive, "convolution backward weights \(geometry)")
+        }
+        let state = BackwardWeights(
+            primitive: primitive,
+            src: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true),
+            diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true),
+            diffWeights: DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_diff_weights_md), toInner: false),
+            diffBias: geometry.hasBias
+                ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_diff_weights_md, 1), toInner: false)
+                : nil)
+        backwardWeightsState = state
+        return state
+    }
+
+    /// `gradWeight = ∂L/∂weight` (and `gradBias = ∂L/∂bias` when the geometry has a bias), overwritten.
+    public func backwardWeights(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>? = nil) {
+        DNNLRuntime.shared.locked {
+            let state = backwardWeights()
+            let diffDst = state.diffDst.bind(gradOutput)
+            state.diffDst.importUser()
+            runBackwardWeights(state, input: input, diffDst: diffDst, gradWeight: gradWeight, gradBias: gradBias)
+        }
+    }
+
+    private func runBackwardWeights(_ state: BackwardWeights, input: UnsafePointer<Float>, diffDst: dnnl_memory_t,
+                                    gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?) {
+        precondition((gradBias != nil) == geometry.hasBias,
+                     "conv2d backward: geometry \(geometry) \(geometry.hasBias ? "needs" : "has no") bias gradient")
+        let src = state.src.bind(input)
+        state.src.importUser()
+        let diffWeights = state.diffWeights.bind(gradWeight)
+        var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, src), (DNNLArg.diffDst, diffDst), (DNNLArg.diffWeights, diffWeights)]
+        if let gradBias, let diffBias = state.diffBias {
+            args.append((DNNLArg.diffBias, diffBias.bind(gradBias)))
+        }
+        DNNLRuntime.shared.execute(state.primitive.primitive, args, "convolution backward weights \(geometry)")
+        state.diffWeights.exportUser()
+        state.diffBias?.exportUser()
+    }
+
+    // MARK: Backward (both)
+
+    /// Both gradients of one backward step; `gradOutput` is reordered once when both primitives
+    /// want it in the same layout. Pass nil for a gradient that is not needed.
+    public func backward(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, weightsVersion: UInt64? = nil,
+                         gradInput: UnsafeMutablePointer<Float>?,
+                         gradWeight: UnsafeMutablePointer<Float>?, gradBias: UnsafeMutablePointer<Float>? = nil) {
+        DNNLRuntime.shared.locked {
+            var shared: (desc: dnnl_memory_desc_t, memory: dnnl_memory_t)?
+            if let gradInput {
+                let state = backwardData()
+                let diffDst = state.diffDst.bind(gradOutput)
+                state.diffDst.importUser()
+                shared = (state.diffDst.inner?.desc ?? state.diffDst.user.desc, diffDst)
+                runBackwardData(state, diffDst: diffDst, weight: weight, weightsVersion: weightsVersion, gradInput: gradInput)
+            }
+            if let gradWeight {
+                let state = backwardWeights()
+                let wanted = state.diffDst.inner?.desc ?? state.diffDst.user.desc
+                let diffDst: dnnl_memory_t
+                if let shared, dnnlEqual(shared.desc, wanted) {
+                    diffDst = shared.memory
+                } else {
+                    diffDst = state.diffDst.bind(gradOutput)
+                    state.diffDst.importUser()
+                }
+                runBackwardWeights(state, input: input, diffDst: diffDst, gradWeight: gradWeight, gradBias: gradBias)
+            } else {
+                precondition(gradBias == nil, "conv2d backward: a bias gradient needs gradWeight too")
+            }
+        }
+    }
+}
+
+extension ConvolutionGeometry {
+    /// The oneDNN geometry of the engine's convolution `g`.
+    public init(_ g: Conv2dGeometry, hasBias: Bool) {
+        self.init(batch: g.batch, inChannels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                  outChannels: g.outChannels, kernel: (g.kernelHeight, g.kernelWidth), stride: (g.strideH, g.strideW),
+                  padding: (g.padH, g.padW), dilation: (g.dilationH, g.dilationW), groups: g.groups, hasBias: hasBias)
+    }
+}

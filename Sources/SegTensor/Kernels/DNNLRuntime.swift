@@ -1,0 +1,317 @@
+// oneDNN (2.x C API) plumbing shared by the DNNL kernels: one engine and one stream for the process,
+// a lock around execution, status checks that trap with the call's name, aligned buffers and
+// memory objects. Threads come from OMP_NUM_THREADS (oneDNN is built on OpenMP here).
+import CDNNL
+import Foundation
+
+/// The process's oneDNN CPU engine and in-order stream. All execution goes through `run`, which holds
+/// one lock: a stream is not meant to be fed from several threads at once, and the kernels' internal
+/// buffers are per primitive, so one convolution at a time (each already uses every thread).
+final class DNNLRuntime: @unchecked Sendable {
+    static let shared = DNNLRuntime()
+
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+    private let lock = NSRecursiveLock()
+
+    private init() {
+        var engine: dnnl_engine_t?
+        dnnlCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create")
+        var stream: dnnl_stream_t?
+        dnnlCheck(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "dnnl_stream_create")
+        self.engine = engine!
+        self.stream = stream!
+    }
+
+    /// Runs `body` while holding the process-wide oneDNN lock.
+    func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Executes one primitive with its arguments and waits for it.
+    func execute(_ primitive: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], _ what: @autoclosure () -> String) {
+        var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        let status = execArgs.withUnsafeMutableBufferPointer {
+            dnnl_primitive_execute(primitive, stream, Int32($0.count), $0.baseAddress)
+        }
+        dnnlCheck(status, "dnnl_primitive_execute(\(what()))")
+        dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait")
+    }
+}
+
+/// Execution argument indices (`DNNL_ARG_*`, macros that alias macros, spelled out here).
+enum DNNLArg {
+    static let src: Int32 = 1
+    static let dst: Int32 = 17
+    static let weights: Int32 = 33
+    static let bias: Int32 = 41
+    static let workspace: Int32 = 64
+    static let scratchpad: Int32 = 80
+    static let diffSrc: Int32 = 129
+    static let diffDst: Int32 = 145
+    static let diffWeights: Int32 = 161
+    static let diffBias: Int32 = 169
+    static let from: Int32 = 1
+    static let to: Int32 = 17
+}
+
+/// Traps with the oneDNN call's name and status when `status` is not success.
+@inline(__always)
+func dnnlCheck(_ status: dnnl_status_t, _ call: @autoclosure () -> String) {
+    if status != dnnl_success {
+        fatalError("oneDNN: \(call()) failed with status \(status.rawValue) (\(dnnlStatusName(status)))")
+    }
+}
+
+func dnnlStatusName(_ status: dnnl_status_t) -> String {
+    switch status {
+    case dnnl_success: return "success"
+    case dnnl_out_of_memory: return "out_of_memory"
+    case dnnl_invalid_arguments: return "invalid_arguments"
+    case dnnl_unimplemented: return "unimplemented"
+    case dnnl_iterator_ends: return "iterator_ends"
+    case dnnl_runtime_error: return "runtime_error"
+    case dnnl_not_required: return "not_required"
+    default: return "unknown"
+    }
+}
+
+/// A float32 memory descriptor with the given dims and format tag (`dnnl_format_tag_any` lets the
+/// primitive choose).
+func dnnlDesc(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    let dims64 = dims.map { Int64($0) }
+    dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, dnnl_f32, tag),
+              "dnnl_memory_desc_init_by_tag(\(dims))")
+    return md
+}
+
+/// Plain row-major tag for `rank` dimensions (`nchw`, `oihw`, `goihw`, `x`).
+func dnnlPlainTag(rank: Int) -> dnnl_format_tag_t {
+    switch rank {
+    case 1: return dnnl_a
+    case 2: return dnnl_ab
+    case 3: return dnnl_abc
+    case 4: return dnnl_abcd
+    case 5: return dnnl_abcde
+    default: fatalError("dnnlPlainTag: rank \(rank) not supported")
+    }
+}
+
+func dnnlEqual(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+    var a = a, b = b
+    return dnnl_memory_desc_equal(&a, &b) != 0
+}
+
+func dnnlSize(_ md: dnnl_memory_desc_t) -> Int {
+    var md = md
+    return Int(dnnl_memory_desc_get_size(&md))
+}
+
+/// The memory descriptor a primitive descriptor reports for `query` (a copy).
+func dnnlQueryDesc(_ pd: dnnl_primitive_desc_t, _ query: dnnl_query_t, _ index: Int32 = 0) -> dnnl_memory_desc_t {
+    guard let md = dnnl_primitive_desc_query_md(pd, query, index) else {
+        fatalError("oneDNN: dnnl_primitive_desc_query_md(\(query.rawValue)) returned NULL")
+    }
+    return md.pointee
+}
+
+/// The implementation oneDNN picked for a primitive descriptor, e.g. `brgconv:avx512_core`.
+func dnnlImplementationName(_ pd: dnnl_primitive_desc_t) -> String {
+    var name: UnsafePointer<CChar>?
+    let status = withUnsafeMutablePointer(to: &name) {
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, UnsafeMutableRawPointer($0))
+    }
+    guard status == dnnl_success, let name else { return "?" }
+    return String(cString: name)
+}
+
+/// A 64-byte-aligned float buffer owned by Swift (oneDNN's `DNNL_MEMORY_ALLOCATE` does not import).
+final class DNNLAlignedBuffer {
+    let raw: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    init(byteCount: Int) {
+        var pointer: UnsafeMutableRawPointer?
+        let size = max(byteCount, 64)
+        guard posix_memalign(&pointer, 64, size) == 0, let pointer else {
+            fatalError("DNNLAlignedBuffer: cannot allocate \(size) bytes")
+        }
+        memset(pointer, 0, size)
+        self.raw = pointer
+        self.byteCount = size
+    }
+
+    deinit { free(raw) }
+}
+
+/// A oneDNN memory object: either over a buffer it owns (a primitive's internal layout), or over
+/// caller memory whose handle is set before each execution.
+final class DNNLMemory {
+    let desc: dnnl_memory_desc_t
+    let handle: dnnl_memory_t
+    private let buffer: DNNLAlignedBuffer?
+
+    /// Memory in layout `desc` over a new aligned buffer.
+    init(owning desc: dnnl_memory_desc_t) {
+        self.desc = desc
+        let buffer = DNNLAlignedBuffer(byteCount: dnnlSize(desc))
+        self.buffer = buffer
+        var md = desc
+        var memory: dnnl_memory_t?
+        dnnlCheck(dnnl_memory_create(&memory, &md, DNNLRuntime.shared.engine, buffer.raw), "dnnl_memory_create")
+        self.handle = memory!
+    }
+
+    /// Memory in layout `desc` over caller buffers, bound with `bind(_:)` before use.
+    init(external desc: dnnl_memory_desc_t) {
+        self.desc = desc
+        self.buffer = nil
+        var md = desc
+        var memory: dnnl_memory_t?
+        dnnlCheck(dnnl_memory_create(&memory, &md, DNNLRuntime.shared.engine, nil), "dnnl_memory_create")
+        self.handle = memory!
+    }
+
+    /// Points an external memory object at `pointer`.
+    func bind(_ pointer: UnsafeRawPointer) {
+        dnnlCheck(dnnl_memory_set_data_handle(handle, UnsafeMutableRawPointer(mutating: pointer)),
+                  "dnnl_memory_set_data_handle")
+    }
+
+    /// The owned buffer's address (nil for external memory).
+    var data: UnsafeMutableRawPointer? { buffer?.raw }
+
+    deinit { dnnl_memory_destroy(handle) }
+}
+
+/// A created primitive (and its descriptor), destroyed with its owner.
+final class DNNLPrimitive {
+    let desc: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+
+    /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops).
+    init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, _ what: String) {
+        var pd: dnnl_primitive_desc_t?
+        dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, nil, DNNLRuntime.shared.engine, hint?.desc),
+                  "dnnl_primitive_desc_create(\(what))")
+        var primitive: dnnl_primitive_t?
+        dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(\(what))")
+        self.desc = pd!
+        self.primitive = primitive!
+    }
+
+    /// A reorder from layout `from` to layout `to`.
+    init(reorderFrom from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) {
+        let engine = DNNLRuntime.shared.engine
+        var src = from, dst = to
+        var pd: dnnl_primitive_desc_t?
+        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil),
+                  "dnnl_reorder_primitive_desc_create")
+        var primitive: dnnl_primitive_t?
+        dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(reorder)")
+        self.desc = pd!
+        self.primitive = primitive!
+    }
+
+    func query(_ what: dnnl_query_t) -> dnnl_memory_desc_t { dnnlQueryDesc(desc, what) }
+
+    var implementationName: String { dnnlImplementationName(desc) }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(desc)
+    }
+}
+
+/// One tensor crossing between the caller's plain layout and a primitive's preferred layout.
+/// When both layouts agree, the caller's memory is used in place and no reorder runs.
+final class DNNLBoundary {
+    let user: DNNLMemory
+    let inner: DNNLMemory?
+    private let reorder: DNNLPrimitive?
+    private let toInner: Bool
+
+    /// `toInner`: the tensor is an input of the primitive (reorder user → inner before);
+    /// otherwise an output (reorder inner → user after).
+    init(user userDesc: dnnl_memory_desc_t, inner innerDesc: dnnl_memory_desc_t, toInner: Bool) {
+        self.user = DNNLMemory(external: userDesc)
+        self.toInner = toInner
+        if dnnlEqual(userDesc, innerDesc) {
+            inner = nil
+            reorder = nil
+        } else {
+            let inner = DNNLMemory(owning: innerDesc)
+            self.inner = inner
+            reorder = toInner ? DNNLPrimitive(reorderFrom: userDesc, to: innerDesc)
+                              : DNNLPrimitive(reorderFrom: innerDesc, to: userDesc)
+        }
+    }
+
+    var needsReorder: Bool { inner != nil }
+
+    /// The memory the primitive reads or writes, bound to `pointer` on the caller's side.
+    func bind(_ pointer: UnsafeRawPointer) -> dnnl_memory_t {
+        user.bind(pointer)
+        return (inner ?? user).handle
+    }
+
+    /// Input: copies the caller's tensor into the primitive's layout (if they differ), into `target`
+    /// (a memory in the inner layout) or the boundary's own buffer.
+    func importUser(into target: DNNLMemory? = nil) {
+        guard let inner, let reorder, toInner else { return }
+        DNNLRuntime.shared.execute(reorder.primitive, [(DNNLArg.from, user.handle), (DNNLArg.to, (target ?? inner).handle)],
+                                   "reorder in")
+    }
+
+    /// Output: copies the primitive's result into the caller's tensor (if layouts differ).
+    func exportUser() {
+        guard let inner, let reorder, !toInner else { return }
+        DNNLRuntime.shared.execute(reorder.primitive, [(DNNLArg.from, inner.handle), (DNNLArg.to, user.handle)], "reorder out")
+    }
+}
+
+/// Weights in a primitive's layout, reordered once per weights identity and kept for the few most
+/// recently used identities: layers that share a geometry (the repeated blocks of a ResNet stage)
+/// each keep their reordered copy instead of evicting each other's.
+final class DNNLWeightsCache {
+    let boundary: DNNLBoundary
+    private var entries: [DNNLWeightsIdentity: (memory: DNNLMemory, lastUse: Int)] = [:]
+    private var clock = 0
+    let capacity: Int
+
+    init(_ boundary: DNNLBoundary, capacity: Int = 8) {
+        self.boundary = boundary
+        self.capacity = capacity
+    }
+
+    var count: Int { entries.count }
+
+    /// The memory holding `weight` in the primitive's layout; reorders only when `identity` is nil
+    /// or not cached.
+    func memory(for weight: UnsafePointer<Float>, identity: DNNLWeightsIdentity?) -> dnnl_memory_t {
+        let plain = boundary.bind(weight)
+        guard boundary.needsReorder else { return plain }
+        guard let identity else {
+            boundary.importUser()
+            return boundary.inner!.handle
+        }
+        clock += 1
+        if let entry = entries[identity] {
+            entries[identity] = (entry.memory, clock)
+            return entry.memory.handle
+        }
+        let target: DNNLMemory
+        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            entries[oldest.key] = nil
+            target = oldest.value.memory
+        } else {
+            target = DNNLMemory(owning: boundary.inner!.desc)
+        }
+        boundary.importUser(into: target)
+        entries[identity] = (target, clock)
+        return target.handle
+    }
+}

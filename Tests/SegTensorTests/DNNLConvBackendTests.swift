@@ -1,0 +1,74 @@
+import Testing
+@testable import SegTensor
+
+/// Tensor.conv2d and convTranspose2d on oneDNN (the default) against the im2col reference path.
+@Suite("Conv2d backends")
+struct DNNLConvBackendTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var input: [Int], weight: [Int], stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+        var groups: Int, bias: Bool
+        var testDescription: String { "x\(input) w\(weight) s\(stride) p\(padding) d\(dilation) g\(groups) bias \(bias)" }
+    }
+
+    static let cases: [Case] = [
+        Case(input: [2, 3, 9, 7], weight: [4, 3, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
+        Case(input: [1, 4, 10, 11], weight: [6, 4, 1, 1], stride: (2, 2), padding: (0, 0), dilation: (1, 1), groups: 1, bias: false),
+        Case(input: [1, 6, 12, 12], weight: [6, 2, 3, 3], stride: (1, 2), padding: (2, 1), dilation: (2, 1), groups: 3, bias: true),
+        Case(input: [2, 16, 8, 8], weight: [16, 1, 3, 3], stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 16, bias: true),
+        Case(input: [1, 32, 10, 10], weight: [48, 32, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: false),
+    ]
+
+    /// Output and the three gradients of Σ conv2d(x, w, b)·r, on one backend.
+    static func run(_ c: Case, _ backend: ConvBackend) -> [Tensor] {
+        var gen = SeededGenerator(seed: 42)
+        let x = Tensor.randn(c.input, generator: &gen).requiringGrad()
+        let w = Tensor.randn(c.weight, generator: &gen).requiringGrad()
+        let b = c.bias ? Tensor.randn([c.weight[0]], generator: &gen).requiringGrad() : nil
+        return Conv2dKernel.$backend.withValue(backend) {
+            let y = x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+            let r = Tensor.randn(y.shape, generator: &gen)
+            (y * r).sum().backward()
+            return [y.detached(), x.grad!, w.grad!] + (b.map { [$0.grad!] } ?? [])
+        }
+    }
+
+    @Test("conv2d: oneDNN and the im2col reference agree, forward and backward", arguments: cases)
+    func agree(_ c: Case) {
+        let fast = Self.run(c, .oneDNN), reference = Self.run(c, .reference)
+        for (i, name) in ["output", "grad input", "grad weight", "grad bias"].prefix(fast.count).enumerated() {
+            expectConvClose(fast[i].scalars, reference[i].scalars, "\(name) \(c.testDescription)")
+        }
+    }
+
+    @Test("convTranspose2d: oneDNN and the reference agree")
+    func transpose() {
+        func run(_ backend: ConvBackend) -> [Tensor] {
+            var gen = SeededGenerator(seed: 3)
+            let x = Tensor.randn([1, 8, 5, 6], generator: &gen).requiringGrad()
+            let w = Tensor.randn([8, 4, 3, 3], generator: &gen).requiringGrad()
+            return Conv2dKernel.$backend.withValue(backend) {
+                let y = x.convTranspose2d(weight: w, stride: 2, padding: 1, outputPadding: 1)
+                let r = Tensor.randn(y.shape, generator: &gen)
+                (y * r).sum().backward()
+                return [y.detached(), x.grad!, w.grad!]
+            }
+        }
+        let fast = run(.oneDNN), reference = run(.reference)
+        for i in 0..<3 { expectConvClose(fast[i].scalars, reference[i].scalars, "convTranspose2d \(i)") }
+    }
+
+    @Test("an in-place weight update is seen by the next oneDNN convolution")
+    func weightUpdate() {
+        var gen = SeededGenerator(seed: 8)
+        let x = Tensor.randn([1, 32, 6, 6], generator: &gen)
+        let w = Tensor.randn([32, 32, 3, 3], generator: &gen)
+        let before = w.storage.contentVersion
+        let y1 = x.conv2d(weight: w, padding: 1)
+        w.update { buffer in for i in buffer.indices { buffer[i] *= -2 } }   // an optimizer step
+        #expect(w.storage.contentVersion != before)
+        let y2 = x.conv2d(weight: w, padding: 1)
+        let expected = Conv2dKernel.$backend.withValue(.reference) { x.conv2d(weight: w, padding: 1) }
+        expectConvClose(y2.scalars, expected.scalars, "after update")
+        expectConvClose(y2.scalars, y1.scalars.map { -2 * $0 }, "scaled by -2")
+    }
+}
