@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import FlyingSocks
 import Testing
 @testable import BookBuilder
 
@@ -83,12 +84,50 @@ import Testing
         #expect(seconds != nil, "the edit did not show within 5 s")
         if let seconds { print("segbook serve: the edit showed after \(String(format: "%.2f", seconds)) s") }
         #expect(build.rebuilt == ["01-one": 2, "02-two": 1], "only the edited chapter was rebuilt")
+        // Open pages are told to reload once the build has finished (just after the page is written).
+        for _ in 0..<20 where await preview.reloads.sent < 2 { try await Task.sleep(for: .milliseconds(100)) }
         #expect(await preview.reloads.sent >= 2, "open pages were told to reload")
 
         // A build that fails leaves the server up and the last good page served.
         try "BROKEN".write(to: chapters.appendingPathComponent("02-two.md"), atomically: true, encoding: .utf8)
         try await Task.sleep(for: .seconds(1.5))
         #expect(await Self.get(page).body.contains("The second version."))
+        // A page that does not exist says why the build failed, rather than "not found".
+        let missing = await Self.get(URL(string: "http://127.0.0.1:\(port)/03-three.html")!).body
+        #expect(missing.contains("The book could not be built") && missing.contains("chapters/02-two.md:1: the chapter cannot be parsed"))
+    }
+
+    @Test func openPagesHearReloadOverTheWebSocket() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("segbook-ws-\(UUID().uuidString)")
+        let chapters = root.appendingPathComponent("chapters"), output = root.appendingPathComponent("output")
+        try FileManager.default.createDirectory(at: chapters, withIntermediateDirectories: true)
+        let file = chapters.appendingPathComponent("01-one.md")
+        try "First.\n".write(to: file, atomically: true, encoding: .utf8)
+        let build = FakeBuild(chapters: chapters, output: output)
+        let port = UInt16.random(in: 40001...60000)
+        let preview = LivePreview(output: output, watched: [chapters], port: port, log: { _ in }) { build.run() }
+        let server = Task { try await preview.run(pollInterval: .milliseconds(200)) }
+        defer { server.cancel() }
+        #expect(await Self.waitFor(URL(string: "http://127.0.0.1:\(port)/01-one.html")!, seconds: 10) { $0.contains("First.") } != nil)
+
+        // A WebSocket client as a page opens it (Foundation's needs a libcurl with WebSockets): the
+        // upgrade handshake, then one unmasked text frame from the server.
+        let socket = try await AsyncSocket.connected(to: .inet(ip4: "127.0.0.1", port: port))
+        defer { try? socket.close() }
+        let handshake = "GET /__segbook/live HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        try await socket.write(Data(handshake.utf8))
+        var head = ""
+        while !head.hasSuffix("\r\n\r\n") { head.append(Character(UnicodeScalar(try await socket.read()))) }
+        #expect(head.hasPrefix("HTTP/1.1 101"), "\(head)")
+        #expect(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "the accept key of RFC 6455's example")
+        for _ in 0..<50 where await preview.reloads.clientCount == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(await preview.reloads.clientCount == 1, "the page's socket is registered")
+
+        try "Second.\n".write(to: file, atomically: true, encoding: .utf8)
+        let frame = try await socket.read(bytes: 2)
+        #expect(frame == [0x81, 6], "one final text frame of 6 bytes")
+        #expect(try await socket.read(bytes: 6) == Array("reload".utf8))
     }
 
     @Test func reloadScriptIsAddedBeforeTheBodyEnds() {

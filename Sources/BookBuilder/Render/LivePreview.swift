@@ -47,8 +47,16 @@ public final class LivePreview: Sendable {
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"],
                          body: Data(Self.liveScript.utf8))
         }
-        let output = self.output
-        routes.appendRoute("GET *") { request in Self.serveFile(request.path, from: output) }
+        let output = self.output, reloads = self.reloads
+        routes.appendRoute("GET *") { request in
+            let response = Self.serveFile(request.path, from: output)
+            // Before a first good build there is no page: say why, and reload once there is.
+            if response.statusCode == .notFound, request.path.hasSuffix("/") || request.path.hasSuffix(".html") {
+                let problems = await reloads.lastProblems
+                if !problems.isEmpty { return Self.problemPage(problems) }
+            }
+            return response
+        }
         return routes
     }
 
@@ -76,7 +84,7 @@ public final class LivePreview: Sendable {
         let problems = await rebuild()
         for problem in problems { log(problem) }
         log(String(format: "segbook: rebuilt in %.2f s", Date().timeIntervalSince(start)))
-        await reloads.send(problems.isEmpty ? "reload" : "problems:" + problems.joined(separator: "\n"))
+        await reloads.finished(problems)
     }
 
     /// Path → (modification time, size) of every non-hidden file under `roots`.
@@ -133,6 +141,19 @@ public final class LivePreview: Sendable {
                             body: body)
     }
 
+    /// A page that shows why the book could not be built (and reloads when it can).
+    static func problemPage(_ problems: [String]) -> HTTPResponse {
+        let list = problems.map { HTML.escape($0) }.joined(separator: "\n")
+        let html = """
+        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>segbook: the book could not be built</title></head>
+        <body style="font: 15px/1.5 system-ui, sans-serif; margin: 2rem;"><h1>The book could not be built</h1>
+        <pre style="white-space: pre-wrap; background: #fdf0ee; border: 1px solid #b42318; padding: 1rem; border-radius: 8px;">\(list)</pre>
+        <p>This page reloads when the next build succeeds.</p></body></html>
+        """
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: Data(injectLiveScript(html).utf8))
+    }
+
     /// The page with the live-reload script before `</body>` (only when served; files on disk stay clean).
     static func injectLiveScript(_ html: String) -> String {
         let tag = "<script src=\"/__segbook/live.js\"></script>\n"
@@ -177,6 +198,8 @@ public final class LivePreview: Sendable {
 actor ReloadBroadcaster: WSMessageHandler {
     private var clients: [UUID: AsyncStream<WSMessage>.Continuation] = [:]
     private(set) var sent = 0
+    /// What kept the last build from writing the book (empty when it wrote it).
+    private(set) var lastProblems: [String] = []
 
     nonisolated func makeMessages(for client: AsyncStream<WSMessage>) async throws -> AsyncStream<WSMessage> {
         let (stream, continuation) = AsyncStream<WSMessage>.makeStream()
@@ -195,6 +218,12 @@ actor ReloadBroadcaster: WSMessageHandler {
     private func remove(_ id: UUID) { clients[id] = nil }
 
     var clientCount: Int { clients.count }
+
+    /// A build ended: open pages reload, or show the problems.
+    func finished(_ problems: [String]) {
+        lastProblems = problems
+        send(problems.isEmpty ? "reload" : "problems:" + problems.joined(separator: "\n"))
+    }
 
     func send(_ text: String) {
         sent += 1
