@@ -13,9 +13,10 @@ import Testing
     }()
 
     /// Runs chromium headless on `url` with `arguments`; returns its stdout and stderr.
-    static func chromium(_ arguments: [String], url: URL) throws -> (stdout: String, stderr: String) {
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("segbook-chromium-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: profile) }
+    /// `profile` keeps the browser's storage from one run to the next (a fresh one, removed after, by default).
+    static func chromium(_ arguments: [String], url: URL, profile given: URL? = nil) throws -> (stdout: String, stderr: String) {
+        let profile = given ?? FileManager.default.temporaryDirectory.appendingPathComponent("segbook-chromium-\(UUID().uuidString)")
+        defer { if given == nil { try? FileManager.default.removeItem(at: profile) } }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium!)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
@@ -73,6 +74,11 @@ import Testing
                 #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name) is not a PNG")
             }
         }
+        // Paper: the print style sheet hides the navigation; the PDF must come out.
+        let pdf = shots.appendingPathComponent("01-intro.pdf")
+        try? FileManager.default.removeItem(at: pdf)
+        _ = try Self.chromium(["--print-to-pdf=\(pdf.path)", "--no-pdf-header-footer"], url: dir.appendingPathComponent("01-intro.html"))
+        #expect(((try? Data(contentsOf: pdf)) ?? Data()).starts(with: Array("%PDF".utf8)), "no PDF printed")
         let phone = shots.appendingPathComponent("01-intro-phone.png")
         _ = try Self.chromium(["--screenshot=\(phone.path)", "--window-size=400,860"], url: dir.appendingPathComponent("01-intro.html"))
         #expect(FileManager.default.fileExists(atPath: phone.path))
@@ -94,6 +100,44 @@ import Testing
         #expect(dom.stdout.contains("<ol id=\"search-results\" class=\"search-results\"><li><a href=\"01-intro.html#scores\">"),
                 "the best match for 'toy scores' is the Scores section")
         #expect(dom.stdout.contains("<mark>Scores</mark>"))
+    }
+
+    @Test(.enabled(if: BrowserTests.chromium != nil,
+                   "chromium is not installed (apt-get install chromium): the headless-browser test is skipped"))
+    func themeToggleSwitchesAndIsRemembered() throws {
+        let (dir, _) = try RenderFixture.renderSite()
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("segbook-theme-\(UUID().uuidString)")
+        // One page clicks the toggle (the system is light in headless chromium, so it goes dark);
+        // the next page, opened in the same profile, must start dark without a click.
+        var page = try RenderFixture.page("02-unet.html", in: dir)
+        page = page.replacingOccurrences(of: "</body>", with: "<script>document.querySelector('.theme-toggle').click();</script>\n</body>")
+        try page.write(to: dir.appendingPathComponent("toggle-probe.html"), atomically: true, encoding: .utf8)
+        let clicked = try Self.chromium(["--dump-dom"], url: dir.appendingPathComponent("toggle-probe.html"), profile: profile)
+        #expect(clicked.stdout.contains("<html lang=\"en\" data-theme=\"dark\">"))
+        let next = try Self.chromium(["--dump-dom"], url: dir.appendingPathComponent("01-intro.html"), profile: profile)
+        #expect(next.stdout.contains("<html lang=\"en\" data-theme=\"dark\">"), "the choice was not remembered")
+        try? FileManager.default.removeItem(at: profile)
+    }
+
+    /// With `SEGBOOK_SITE=output` (a built book), screenshots of its front page and first chapter too,
+    /// light and dark, e.g. for the README.
+    @Test(.enabled(if: BrowserTests.chromium != nil && ProcessInfo.processInfo.environment["SEGBOOK_SITE"] != nil,
+                   "set SEGBOOK_SITE to a built book's folder to screenshot it"))
+    func screenshotsOfABuiltBook() throws {
+        let site = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SEGBOOK_SITE"]!)
+        let pages = try FileManager.default.contentsOfDirectory(atPath: site.path).filter { $0.hasSuffix(".html") }.sorted()
+        let chapter = pages.first { $0 != "index.html" && $0.first?.isNumber == true } ?? pages.first { $0 != "index.html" }
+        let shots = Self.screenshotFolder.appendingPathComponent("book")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        for page in ["index.html"] + (chapter.map { [$0] } ?? []) {
+            for dark in [false, true] {
+                let file = shots.appendingPathComponent(page.replacingOccurrences(of: ".html", with: dark ? "-dark.png" : "-light.png"))
+                let run = try Self.chromium(["--screenshot=\(file.path)", "--window-size=1280,1000"] + (dark ? ["--force-dark-mode"] : []),
+                                            url: site.appendingPathComponent(page))
+                #expect(Self.consoleMessages(run.stderr).isEmpty, "\(page): \(Self.consoleMessages(run.stderr))")
+            }
+        }
+        print("segbook: screenshots of \(site.path) are in \(shots.path)")
     }
 
     @Test(.enabled(if: BrowserTests.chromium != nil,
