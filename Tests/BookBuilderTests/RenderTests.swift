@@ -239,6 +239,15 @@ enum RenderFixture {
         #expect(unet.contains("xlink:href=\"#cell-2-d1-glyph-0-1\""))
     }
 
+    @Test func aLabelUsedTwiceInAChapterIsReported() throws {
+        let cells = [RenderFixture.cell(0, "a()", line: 3) { $0.label = "fig-a" }, RenderFixture.cell(1, "b()", line: 8) { $0.label = "fig-a" }]
+        let chapter = Chapter(path: "chapters/appendix.md", name: "appendix", frontMatter: FrontMatter(), blocks: cells.map { .cell($0) })
+        let numbering = Numbering(chapters: [chapter], strict: false)
+        #expect(numbering.diagnostics.map(\.description) == ["chapters/appendix.md:7: warning: label 'fig-a' is used twice in this chapter"])
+        // No number prefix in the file name: the chapter takes its place in the book.
+        #expect(numbering.labels["fig-a"]?.text == "Figure 1.1")
+    }
+
     @Test func bookMetadataLoadsFromYAML() throws {
         let info = try BookInfo.parse("title: Seg\nintroduction: |\n  Hello *there*.\n", path: "chapters/_book.yml")
         #expect(info == BookInfo(title: "Seg", introduction: "Hello *there*.\n"))
