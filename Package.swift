@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", exact: "603.0.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // `segbook serve`: the live preview's HTTP server and reload socket.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // System libraries (Debian -dev packages).
@@ -41,6 +43,7 @@ let package = Package(
             .product(name: "SwiftParser", package: "swift-syntax"),
             .product(name: "SwiftSyntax", package: "swift-syntax"),
             .product(name: "SwiftIDEUtils", package: "swift-syntax"),
+            .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         .executableTarget(name: "segbook", dependencies: [
             "BookBuilder", "SegLab",

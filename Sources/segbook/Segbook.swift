@@ -8,6 +8,7 @@ struct Segbook: AsyncParsableCommand {
         abstract: "Build and check the segbook review; inspect, train and time its models.",
         subcommands: [
             // Book (issue: runner, HTML review).
+            ServeCommand.self,
             // Models (issues: architectures, measurement, drawing, training, performance).
             BenchCommand.self,
         ]

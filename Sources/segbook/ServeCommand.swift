@@ -1,0 +1,74 @@
+import ArgumentParser
+import BookBuilder
+import Foundation
+
+/// `segbook serve`: a live preview. Builds the book, serves `output/` on 127.0.0.1, watches the
+/// chapters (and the engine's build products), rebuilds on save and reloads open pages.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Build the book, serve it on 127.0.0.1, and rebuild and reload pages when a chapter changes.")
+
+    @Option(name: .long, help: "The port to listen on (127.0.0.1 only).")
+    var port: UInt16 = 8000
+
+    @Option(name: .long, help: "The folder of chapters to build and watch.")
+    var chapters: String = "chapters"
+
+    @Option(name: .long, help: "The folder the book is written to and served from.")
+    var output: String = "output"
+
+    @Flag(name: .long, help: "Use the quick budgets (as CI does).")
+    var quick = false
+
+    @Option(name: .long, help: "Also watch this folder (e.g. the engine's build products); repeatable.")
+    var watch: [String] = [".build/release/libBookRuntime.so"]
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: chapters) else {
+            throw ValidationError("\(chapters): no such folder of chapters")
+        }
+    }
+
+    func run() async throws {
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        var arguments = ["build", "--chapters", chapters, "--output", output]
+        if quick { arguments.append("--quick") }
+        let preview = LivePreview(
+            output: URL(fileURLWithPath: output),
+            watched: [URL(fileURLWithPath: chapters)] + watch.map { URL(fileURLWithPath: $0) },
+            port: port,
+            rebuild: { [arguments] in await Self.build(executable: executable, arguments: arguments) })
+        try await preview.run()
+    }
+
+    /// Runs `segbook build` in a child process, so that whatever a build does (even crash) the server
+    /// keeps running. Exit 0 or 1 (a cell failed: the page shows it) wrote the pages; anything else
+    /// kept them from being written, and its messages go to the open pages' banner.
+    static func build(executable: URL, arguments: [String]) async -> [String] {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                let errors = Pipe()
+                process.standardError = errors
+                do { try process.run() } catch {
+                    continuation.resume(returning: ["cannot run \(executable.path): \(error)"])
+                    return
+                }
+                // Read to the end before waiting, so a chatty build never blocks on a full pipe.
+                let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                FileHandle.standardError.write(Data(text.utf8))
+                let status = process.terminationStatus
+                if status == 0 || status == 1 {
+                    continuation.resume(returning: [])
+                } else {
+                    let lines = text.split(separator: "\n").map(String.init)
+                    continuation.resume(returning: lines.isEmpty ? ["segbook build exited with status \(status)"] : lines)
+                }
+            }
+        }
+    }
+}
