@@ -90,7 +90,7 @@ public struct DenseCRF: Sendable {
         }
 
         // log P, point-major [N, ch]; padding channels stay out of every softmax.
-        var logP = [Float](repeating: 0, count: n * ch)
+        var logP = [Float](repeating: -.infinity, count: n * ch)
         for i in 0..<n {
             var m = -Float.infinity
             for c in 0..<classes { m = max(m, logits[c * n + i]) }
@@ -129,7 +129,7 @@ public struct DenseCRF: Sendable {
                      classes: classes)
     }
 
-    /// Softmax over the first `classes` of `channels` values per point; padding set to 0.
+    /// Softmax over each point's `channels` values; padding channels hold −∞ and come out 0.
     private func softmax(_ energy: [Float], into q: inout [Float], points n: Int, channels ch: Int, classes: Int) {
         q.withUnsafeMutableBufferPointer { qb in
             energy.withUnsafeBufferPointer { eb in
@@ -137,16 +137,22 @@ public struct DenseCRF: Sendable {
                 let e = SharedBuffer(base: UnsafeMutablePointer(mutating: eb.baseAddress!))
                 parallelChunks(n, minimumChunk: 2048) { range in
                     for i in range {
-                        var m = -Float.infinity
-                        for c in 0..<classes { m = max(m, e[i * ch + c]) }
-                        var sum: Float = 0
-                        for c in 0..<classes {
-                            let v = exp(e[i * ch + c] - m)
-                            out[i * ch + c] = v
+                        let src = e.base + i * ch, dst = out.base + i * ch
+                        var m = Lanes.load(src)
+                        var c = 8
+                        while c < ch { m = m.replacing(with: Lanes.load(src + c), where: Lanes.load(src + c) .> m); c += 8 }
+                        let peak = SIMD8(repeating: m.max())
+                        var sum = SIMD8<Float>()
+                        c = 0
+                        while c < ch {
+                            let v = Lanes.exp(Lanes.load(src + c) - peak)
+                            Lanes.store(v, dst + c)
                             sum += v
+                            c += 8
                         }
-                        let inv = 1 / sum
-                        for c in 0..<classes { out[i * ch + c] *= inv }
+                        let inv = 1 / sum.sum()
+                        c = 0
+                        while c < ch { Lanes.store(Lanes.load(dst + c) * inv, dst + c); c += 8 }
                     }
                 }
             }

@@ -40,20 +40,25 @@ struct PermutohedralLattice: Sendable {
         // Scale so the lattice blur matches a unit-variance Gaussian in feature space.
         let invStdDev = Float((2.0 / 3.0).squareRoot()) * Float(d + 1)
         let scale = (0..<d).map { i in invStdDev / Float(((i + 1) * (i + 2))).squareRoot() }
-        var table = LatticeHashTable(keySize: d, expectedEntries: n)
-
-        var elevated = [Float](repeating: 0, count: d + 1)
-        var rem0 = [Float](repeating: 0, count: d + 1)
-        var rank = [Int](repeating: 0, count: d + 1)
-        var bary = [Float](repeating: 0, count: d + 2)
-        var key = [Int16](repeating: 0, count: d)
+        let table = LatticeHashTable(keySize: d, maxEntries: n * (d + 1))
+        let elevated = UnsafeMutablePointer<Float>.allocate(capacity: d + 1)
+        let rem0 = UnsafeMutablePointer<Float>.allocate(capacity: d + 1)
+        let rank = UnsafeMutablePointer<Int>.allocate(capacity: d + 1)
+        let bary = UnsafeMutablePointer<Float>.allocate(capacity: d + 2)
+        let key = UnsafeMutablePointer<Int16>.allocate(capacity: d)
+        defer { elevated.deallocate(); rem0.deallocate(); rank.deallocate(); bary.deallocate(); key.deallocate() }
         let down = 1 / Float(d + 1), up = Float(d + 1)
 
+        features.withUnsafeBufferPointer { featureBuf in
+        scale.withUnsafeBufferPointer { scaleBuf in
+        pointVertex.withUnsafeMutableBufferPointer { vertexOut in
+        pointWeight.withUnsafeMutableBufferPointer { weightOut in
+        let f = featureBuf.baseAddress!, sc = scaleBuf.baseAddress!
         for k in 0..<n {
             // Elevate into the hyperplane Σx = 0.
             var sum: Float = 0
             for j in stride(from: d, to: 0, by: -1) {
-                let cf = features[k * d + j - 1] * scale[j - 1]
+                let cf = f[k * d + j - 1] * sc[j - 1]
                 elevated[j] = sum - Float(j) * cf
                 sum += cf
             }
@@ -95,11 +100,11 @@ struct PermutohedralLattice: Sendable {
                     let canonical = rank[i] <= d - remainder ? remainder : remainder - (d + 1)
                     key[i] = Int16(Int(rem0[i]) + canonical)
                 }
-                let vertex = key.withUnsafeBufferPointer { table.findOrInsert($0.baseAddress!) }
-                pointVertex[k * (d + 1) + remainder] = Int32(vertex + 1)
-                pointWeight[k * (d + 1) + remainder] = bary[remainder]
+                vertexOut[k * (d + 1) + remainder] = Int32(table.findOrInsert(key) + 1)
+                weightOut[k * (d + 1) + remainder] = bary[remainder]
             }
         }
+        }}}}
         vertexCount = table.count
         buildSplatLists()
         buildNeighbours(table)
@@ -257,6 +262,31 @@ enum Lanes {
         dst.update(repeating: 0, count: n)
     }
 
+    /// eˣ for 8 lanes, as SegTensor's `vexp`: Cody–Waite range reduction and Cephes' degree-6
+    /// polynomial (≈1 ulp); 0 below −87.3 (so −∞ gives 0), +∞ above 88.7.
+    @inline(__always) static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let lo = SIMD8<Float>(repeating: -87.33654), hi = SIMD8<Float>(repeating: 88.72283)
+        let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+        let t = xc * 1.442695040888963 + 12582912
+        let n = t - 12582912
+        var r = xc.addingProduct(n, SIMD8(repeating: -0.693359375))
+        r = r.addingProduct(n, SIMD8(repeating: 2.12194440e-4))
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = SIMD8(repeating: 1.3981999507e-3).addingProduct(p, r)
+        p = SIMD8(repeating: 8.3334519073e-3).addingProduct(p, r)
+        p = SIMD8(repeating: 4.1665795894e-2).addingProduct(p, r)
+        p = SIMD8(repeating: 1.6666665459e-1).addingProduct(p, r)
+        p = SIMD8(repeating: 5.0000001201e-1).addingProduct(p, r)
+        let y = (r + 1).addingProduct(p * r, r)
+        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let n1 = ni &>> 1, n2 = ni &- n1
+        var result = y * unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD8<Float>.self)
+            * unsafeBitCast((n2 &+ 127) &<< 23, to: SIMD8<Float>.self)
+        result.replace(with: 0, where: x .< lo)
+        result.replace(with: .infinity, where: x .> hi)
+        return result
+    }
+
     /// dst += a · x
     @inline(__always) static func axpy(_ dst: UnsafeMutablePointer<Float>, _ a: Float, _ x: UnsafeMutablePointer<Float>, _ n: Int) {
         var c = 0
@@ -279,34 +309,43 @@ enum Lanes {
     }
 }
 
-/// Open-addressing hash table from lattice keys (d Int16 coordinates) to dense vertex indices.
-struct LatticeHashTable: Sendable {
+/// Open-addressing hash table from lattice keys (d Int16 coordinates) to dense vertex indices,
+/// on raw storage sized for the most vertices N points can create (N·(d+1)), so it never grows.
+final class LatticeHashTable {
     let keySize: Int
     private(set) var count = 0
-    private var keys: [Int16]
-    private var slots: [Int32]  // entry index, or −1
-    private var mask: Int
+    private let keys: UnsafeMutablePointer<Int16>
+    private let slots: UnsafeMutablePointer<Int32>  // entry index, or −1
+    private let capacity: Int
+    private let mask: Int
 
-    init(keySize: Int, expectedEntries: Int) {
+    init(keySize: Int, maxEntries: Int) {
         self.keySize = keySize
         var capacity = 64
-        while capacity < 2 * expectedEntries { capacity <<= 1 }
-        slots = [Int32](repeating: -1, count: capacity)
+        while capacity < 2 * maxEntries { capacity <<= 1 }
+        self.capacity = capacity
         mask = capacity - 1
-        keys = []
-        keys.reserveCapacity(expectedEntries * keySize)
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: -1, count: capacity)
+        keys = .allocate(capacity: max(maxEntries * keySize, 1))
     }
 
-    func key(_ entry: Int, _ i: Int) -> Int16 { keys[entry * keySize + i] }
+    deinit {
+        slots.deallocate()
+        keys.deallocate()
+    }
 
-    private func hash(_ key: UnsafePointer<Int16>) -> Int {
+    @inline(__always) func key(_ entry: Int, _ i: Int) -> Int16 { keys[entry * keySize + i] }
+
+    @inline(__always) private func hash(_ key: UnsafePointer<Int16>) -> Int {
         var h: UInt64 = 0
         for i in 0..<keySize { h = (h &+ UInt64(bitPattern: Int64(key[i]))) &* 2_531_011 }
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
-    private func matches(_ entry: Int, _ key: UnsafePointer<Int16>) -> Bool {
-        for i in 0..<keySize where keys[entry * keySize + i] != key[i] { return false }
+    @inline(__always) private func matches(_ entry: Int, _ key: UnsafePointer<Int16>) -> Bool {
+        let stored = keys + entry * keySize
+        for i in 0..<keySize where stored[i] != key[i] { return false }
         return true
     }
 
@@ -321,31 +360,19 @@ struct LatticeHashTable: Sendable {
         }
     }
 
-    mutating func findOrInsert(_ key: UnsafePointer<Int16>) -> Int {
-        if 2 * (count + 1) > slots.count { grow() }
+    func findOrInsert(_ key: UnsafePointer<Int16>) -> Int {
         var s = hash(key) & mask
         while true {
             let e = Int(slots[s])
             if e < 0 {
+                precondition(2 * count < capacity, "LatticeHashTable: full")
                 slots[s] = Int32(count)
-                for i in 0..<keySize { keys.append(key[i]) }
+                (keys + count * keySize).update(from: key, count: keySize)
                 count += 1
                 return count - 1
             }
             if matches(e, key) { return e }
             s = (s + 1) & mask
-        }
-    }
-
-    private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
-        mask = slots.count - 1
-        keys.withUnsafeBufferPointer { k in
-            for e in 0..<count {
-                var s = hash(k.baseAddress! + e * keySize) & mask
-                while slots[s] >= 0 { s = (s + 1) & mask }
-                slots[s] = Int32(e)
-            }
         }
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 /// PNG files through libpng's simplified API (`png_image`), which reports errors as values, so a
 /// corrupt file is a thrown `DatasetError`, never a `longjmp` through Swift frames.
 ///
-/// Reads 8-bit grey, grey+alpha, RGB, RGBA and palette PNGs; writes RGB, grey and palette PNGs.
+/// Reads 8-bit grey, grey+alpha, RGB, RGBA and palette PNGs (16-bit images are converted to 8-bit
+/// sRGB; 16-bit label PNGs are refused, since that conversion would change their ids); writes RGB,
+/// grey and palette PNGs.
 /// JPEG files are recognised by their signature and refused with a clear error.
 public enum PNGFile {
     /// A decoded image: interleaved 8-bit RGB, [height, width, 3] (alpha is dropped).
@@ -48,6 +50,10 @@ public enum PNGFile {
         let (width, height) = (Int(image.width), Int(image.height))
         var ids = [UInt8](repeating: 0, count: width * height)
         let sourceFormat = image.format
+        guard sourceFormat & Format.linearFlag == 0 else {
+            // libpng would convert 16-bit (linear) levels to sRGB bytes, changing the ids.
+            throw DatasetError.unsupportedImage(path: path, reason: "16-bit label PNG: expected 8-bit palette or grey ids")
+        }
         if sourceFormat & Format.colormapFlag != 0 {
             // Keep the file's palette order: the indices are the class ids.
             let hasAlpha = sourceFormat & Format.alphaFlag != 0
@@ -119,7 +125,7 @@ public enum PNGFile {
 
     /// png.h's PNG_FORMAT_* values (its composite macros do not import into Swift).
     private enum Format {
-        static let alphaFlag: UInt32 = 0x01, colorFlag: UInt32 = 0x02, colormapFlag: UInt32 = 0x08
+        static let alphaFlag: UInt32 = 0x01, colorFlag: UInt32 = 0x02, linearFlag: UInt32 = 0x04, colormapFlag: UInt32 = 0x08
         static let gray: UInt32 = 0, rgb = colorFlag, rgba = colorFlag | alphaFlag
         static let rgbColormap = rgb | colormapFlag, rgbaColormap = rgba | colormapFlag
     }
