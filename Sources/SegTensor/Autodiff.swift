@@ -34,18 +34,25 @@ final class TensorNode {
     }
 }
 
-/// Depth of nested `noGrad` blocks. One counter for the process: a `noGrad` on one thread turns
-/// recording off for all threads while it runs (enough for the book's single-threaded programs).
+/// Depth of nested `noGrad` blocks, per thread (a pthread key: tests and programs may run
+/// training and inference on several threads at once).
 enum GradMode {
-    static let lock = NSLock()
-    nonisolated(unsafe) static var disabledDepth = 0
-    static var isEnabled: Bool { lock.withLock { disabledDepth == 0 } }
+    static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+    static var disabledDepth: Int {
+        get { Int(bitPattern: pthread_getspecific(key)) }
+        set { pthread_setspecific(key, UnsafeRawPointer(bitPattern: newValue)) }
+    }
+    static var isEnabled: Bool { disabledDepth == 0 }
 }
 
 /// Runs `body` without recording ops on the tape (inference, optimizer steps, backward itself).
 public func noGrad<T>(_ body: () throws -> T) rethrows -> T {
-    GradMode.lock.withLock { GradMode.disabledDepth += 1 }
-    defer { GradMode.lock.withLock { GradMode.disabledDepth -= 1 } }
+    GradMode.disabledDepth += 1
+    defer { GradMode.disabledDepth -= 1 }
     return try body()
 }
 

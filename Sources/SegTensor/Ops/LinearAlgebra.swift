@@ -29,16 +29,26 @@ extension Tensor {
     }
 
     /// Matrix product (PyTorch's matmul): 1-D operands are promoted, batch axes broadcast.
-    public func matmul(_ other: Tensor) -> Tensor {
+    /// `transposeSelf`/`transposeOther` use the transpose of the last two axes without copying.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         precondition(rank >= 1 && other.rank >= 1, "matmul: operands of shapes \(shape) and \(other.shape) need rank ≥ 1")
-        if rank == 1 { return unsqueezed(axis: 0).matmul(other).squeezed(axis: -2) }
-        if other.rank == 1 { return matmul(other.unsqueezed(axis: 1)).squeezed(axis: -1) }
-        let out = Tensor.batchedMatmul(self, other, transA: false, transB: false, op: "matmul")
+        if rank == 1 { return unsqueezed(axis: 0).matmul(other, transposeOther: transposeOther).squeezed(axis: -2) }
+        if other.rank == 1 { return matmul(other.unsqueezed(axis: 1), transposeSelf: transposeSelf).squeezed(axis: -1) }
+        let (ta, tb) = (transposeSelf, transposeOther)
+        let out = Tensor.batchedMatmul(self, other, transA: ta, transB: tb, op: "matmul")
         let (a, b) = (self, other)
         return Tensor.record("matmul", out.storage, shape: out.shape, inputs: [a, b]) { g, _ in
-            // dA = g·Bᵀ, dB = Aᵀ·g, each summed over broadcast batch axes.
-            [a.requiresGrad ? Tensor.batchedMatmul(g, b, transA: false, transB: true, op: "matmul backward").sumToShape(a.shape) : nil,
-             b.requiresGrad ? Tensor.batchedMatmul(a, g, transA: true, transB: false, op: "matmul backward").sumToShape(b.shape) : nil]
+            // C = op(A)·op(B): d op(A) = g·op(B)ᵀ, d op(B) = op(A)ᵀ·g; summed over broadcast batch axes.
+            var ga: Tensor?, gb: Tensor?
+            if a.requiresGrad {
+                ga = ta ? Tensor.batchedMatmul(b, g, transA: tb, transB: true, op: "matmul backward")
+                        : Tensor.batchedMatmul(g, b, transA: false, transB: !tb, op: "matmul backward")
+            }
+            if b.requiresGrad {
+                gb = tb ? Tensor.batchedMatmul(g, a, transA: true, transB: ta, op: "matmul backward")
+                        : Tensor.batchedMatmul(a, g, transA: !ta, transB: false, op: "matmul backward")
+            }
+            return [ga?.sumToShape(a.shape), gb?.sumToShape(b.shape)]
         }
     }
 

@@ -1,0 +1,162 @@
+/// Pooling and resampling loops over NCHW planes (parallel over planes).
+enum PoolingLoops {
+    /// PyTorch's `pooling_output_shape`.
+    static func outputSize(_ input: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool) -> Int {
+        let num = input + 2 * padding - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0)
+        var out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1
+        if ceilMode && (out - 1) * stride >= input + padding { out -= 1 }
+        return out
+    }
+
+    struct Window: Sendable {
+        var kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int
+    }
+
+    static func maxForward(_ x: UnsafePointer<Float>, planes: Int, h: Int, w: Int, oh: Int, ow: Int, _ k: Window,
+                           _ y: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Float>) {
+        Parallel.forChunks(planes, grain: Swift.max(1, 16384 / Swift.max(1, oh * ow * k.kh * k.kw))) { r in
+            for p in r {
+                let xp = x + p * h * w, yp = y + p * oh * ow, ip = idx + p * oh * ow
+                for oy in 0..<oh {
+                    var hs = oy * k.sh - k.ph
+                    let he = Swift.min(hs + (k.kh - 1) * k.dh + 1, h)
+                    while hs < 0 { hs += k.dh }
+                    for ox in 0..<ow {
+                        var ws = ox * k.sw - k.pw
+                        let we = Swift.min(ws + (k.kw - 1) * k.dw + 1, w)
+                        while ws < 0 { ws += k.dw }
+                        var best = -Float.infinity, bi = hs * w + ws
+                        var iy = hs
+                        while iy < he {
+                            var ix = ws
+                            while ix < we {
+                                let v = xp[iy * w + ix]
+                                if v > best || v.isNaN { best = v; bi = iy * w + ix }
+                                ix += k.dw
+                            }
+                            iy += k.dh
+                        }
+                        yp[oy * ow + ox] = best
+                        ip[oy * ow + ox] = Float(bi)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx[plane][idx] += dy (also max_unpool's forward, and its backward's adjoint).
+    static func scatter(_ dy: UnsafePointer<Float>, _ idx: UnsafePointer<Float>, planes: Int, inPlane: Int, outPlane: Int,
+                        _ dx: UnsafeMutablePointer<Float>) {
+        Parallel.forChunks(planes, grain: Swift.max(1, 16384 / Swift.max(1, inPlane))) { r in
+            for p in r {
+                for i in 0..<inPlane {
+                    let j = Int(idx[p * inPlane + i])
+                    precondition(j >= 0 && j < outPlane, "max pool/unpool: index \(j) out of range for a plane of \(outPlane)")
+                    dx[p * outPlane + j] += dy[p * inPlane + i]
+                }
+            }
+        }
+    }
+
+    /// y[plane][i] = x[plane][idx[i]].
+    static func gather(_ x: UnsafePointer<Float>, _ idx: UnsafePointer<Float>, planes: Int, xPlane: Int, yPlane: Int,
+                       _ y: UnsafeMutablePointer<Float>) {
+        for p in 0..<planes {
+            for i in 0..<yPlane { y[p * yPlane + i] = x[p * xPlane + Int(idx[p * yPlane + i])] }
+        }
+    }
+
+    /// Average pooling window bounds and divisor (PyTorch's avg_pool2d).
+    @inline(__always)
+    static func avgBounds(_ o: Int, stride: Int, pad: Int, kernel: Int, size: Int) -> (Int, Int, Int) {
+        let s = o * stride - pad
+        let e = Swift.min(s + kernel, size + pad)
+        return (Swift.max(s, 0), Swift.min(e, size), e - s)
+    }
+
+    /// Forward (backward = false) or its adjoint for average pooling.
+    static func avg(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, backward: Bool,
+                    planes: Int, h: Int, w: Int, oh: Int, ow: Int, _ k: Window, countIncludePad: Bool, divisorOverride: Int?) {
+        Parallel.forChunks(planes, grain: Swift.max(1, 16384 / Swift.max(1, oh * ow * k.kh * k.kw))) { r in
+            for p in r {
+                for oy in 0..<oh {
+                    let (hs, he, hpool) = avgBounds(oy, stride: k.sh, pad: k.ph, kernel: k.kh, size: h)
+                    for ox in 0..<ow {
+                        let (ws, we, wpool) = avgBounds(ox, stride: k.sw, pad: k.pw, kernel: k.kw, size: w)
+                        let div = Float(divisorOverride ?? (countIncludePad ? hpool * wpool : (he - hs) * (we - ws)))
+                        if backward {
+                            let g = src[(p * oh + oy) * ow + ox] / div
+                            for iy in hs..<Swift.max(hs, he) { for ix in ws..<Swift.max(ws, we) { dst[(p * h + iy) * w + ix] += g } }
+                        } else {
+                            var s: Float = 0
+                            for iy in hs..<Swift.max(hs, he) { for ix in ws..<Swift.max(ws, we) { s += src[(p * h + iy) * w + ix] } }
+                            dst[(p * oh + oy) * ow + ox] = s / div
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adaptive average pooling bins: start = ⌊i·in/out⌋, end = ⌈(i+1)·in/out⌉.
+    static func adaptiveBin(_ i: Int, _ input: Int, _ output: Int) -> Range<Int> {
+        (i * input / output)..<(((i + 1) * input + output - 1) / output)
+    }
+
+    static func adaptiveAvg(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, backward: Bool,
+                            planes: Int, h: Int, w: Int, oh: Int, ow: Int) {
+        Parallel.forChunks(planes, grain: Swift.max(1, 16384 / Swift.max(1, h * w))) { r in
+            for p in r {
+                for oy in 0..<oh {
+                    let ry = adaptiveBin(oy, h, oh)
+                    for ox in 0..<ow {
+                        let rx = adaptiveBin(ox, w, ow)
+                        let div = Float(ry.count * rx.count)
+                        if backward {
+                            let g = src[(p * oh + oy) * ow + ox] / div
+                            for iy in ry { for ix in rx { dst[(p * h + iy) * w + ix] += g } }
+                        } else {
+                            var s: Float = 0
+                            for iy in ry { for ix in rx { s += src[(p * h + iy) * w + ix] } }
+                            dst[(p * oh + oy) * ow + ox] = s / div
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Separable resampling: out[oy, ox] = Σ wy·wx·in[iy, ix] over each output's taps, or its adjoint.
+    struct Taps {
+        var index: [Int]    // out × taps
+        var weight: [Float]
+        var taps: Int
+    }
+
+    static func resample(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, backward: Bool,
+                         planes: Int, h: Int, w: Int, oh: Int, ow: Int, ty: Taps, tx: Taps) {
+        Parallel.forChunks(planes, grain: Swift.max(1, 8192 / Swift.max(1, oh * ow))) { r in
+            for p in r {
+                let inP = p * h * w, outP = p * oh * ow
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var acc: Float = 0
+                        let g = backward ? src[outP + oy * ow + ox] : 0
+                        for a in 0..<ty.taps {
+                            let iy = ty.index[oy * ty.taps + a], wy = ty.weight[oy * ty.taps + a]
+                            for b in 0..<tx.taps {
+                                let ix = tx.index[ox * tx.taps + b], wx = tx.weight[ox * tx.taps + b]
+                                if backward {
+                                    dst[inP + iy * w + ix] += wy * wx * g
+                                } else {
+                                    acc += wy * wx * src[inP + iy * w + ix]
+                                }
+                            }
+                        }
+                        if !backward { dst[outP + oy * ow + ox] = acc }
+                    }
+                }
+            }
+        }
+    }
+}

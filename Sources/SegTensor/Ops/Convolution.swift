@@ -1,0 +1,109 @@
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as PyTorch) of an NCHW input with a
+    /// [out, in/groups, kh, kw] weight; groups == in == out is depthwise.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                       dilation: Int = 1, groups: Int = 1) -> Tensor {
+        conv2d(weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding),
+               dilation: (dilation, dilation), groups: groups)
+    }
+
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int), padding: (Int, Int),
+                       dilation: (Int, Int), groups: Int = 1) -> Tensor {
+        precondition(rank == 4, "conv2d: input \(shape) is not NCHW")
+        precondition(weight.rank == 4, "conv2d: weight \(weight.shape) is not [out, in/groups, kh, kw]")
+        precondition(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
+                     "conv2d: groups \(groups) must divide input channels \(shape[1]) and output channels \(weight.shape[0])")
+        precondition(shape[1] / groups == weight.shape[1],
+                     "conv2d: input has \(shape[1]) channels, weight \(weight.shape) expects \(weight.shape[1] * groups)")
+        precondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1 && padding.0 >= 0 && padding.1 >= 0,
+                     "conv2d: stride \(stride), padding \(padding), dilation \(dilation) out of range")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape), weight \(weight.shape) expects [\(weight.shape[0])]") }
+        let g = Conv2dGeometry(batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
+                               outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                               strideH: stride.0, strideW: stride.1, padH: padding.0, padW: padding.1,
+                               dilationH: dilation.0, dilationW: dilation.1, groups: groups)
+        precondition(g.outHeight >= 1 && g.outWidth >= 1,
+                     "conv2d: input \(shape) too small for kernel \(weight.shape) with padding \(padding), dilation \(dilation)")
+        let s = TensorStorage(count: g.outputCount)
+        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
+        let (x, w) = (self, weight)
+        let inputs = bias.map { [x, w, $0] } ?? [x, w]
+        return Tensor.record("conv2d", s, shape: [g.batch, g.outChannels, g.outHeight, g.outWidth], inputs: inputs) { dy, _ in
+            var gx: Tensor?, gw: Tensor?, gb: Tensor?
+            if x.requiresGrad {
+                let st = TensorStorage(count: g.inputCount)
+                Conv2dKernel.backwardData(g, gradOutput: dy.pointer, weight: w.pointer, gradInput: st.pointer)
+                gx = Tensor(storage: st, shape: x.shape)
+            }
+            if w.requiresGrad || (bias?.requiresGrad ?? false) {
+                let sw = TensorStorage(count: g.weightCount)
+                let sb = TensorStorage(count: g.outChannels)
+                Conv2dKernel.backwardWeight(g, input: x.pointer, gradOutput: dy.pointer, gradWeight: sw.pointer,
+                                            gradBias: bias == nil ? nil : sb.pointer)
+                if w.requiresGrad { gw = Tensor(storage: sw, shape: w.shape) }
+                if bias?.requiresGrad ?? false { gb = Tensor(storage: sb, shape: [g.outChannels]) }
+            }
+            return bias == nil ? [gx, gw] : [gx, gw, gb]
+        }
+    }
+
+    /// Transposed convolution (PyTorch's conv_transpose2d): weight [in, out/groups, kh, kw];
+    /// output size (H−1)·s − 2p + d·(k−1) + outputPadding + 1.
+    public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                                outputPadding: Int = 0, groups: Int = 1, dilation: Int = 1) -> Tensor {
+        convTranspose2d(weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding),
+                        outputPadding: (outputPadding, outputPadding), groups: groups, dilation: (dilation, dilation))
+    }
+
+    public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int), padding: (Int, Int),
+                                outputPadding: (Int, Int), groups: Int = 1, dilation: (Int, Int)) -> Tensor {
+        precondition(rank == 4, "convTranspose2d: input \(shape) is not NCHW")
+        precondition(weight.rank == 4, "convTranspose2d: weight \(weight.shape) is not [in, out/groups, kh, kw]")
+        precondition(shape[1] == weight.shape[0],
+                     "convTranspose2d: input has \(shape[1]) channels, weight \(weight.shape) expects \(weight.shape[0])")
+        precondition(groups >= 1 && shape[1] % groups == 0, "convTranspose2d: groups \(groups) must divide input channels \(shape[1])")
+        precondition(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
+                     "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride \(stride) or dilation \(dilation)")
+        let outC = weight.shape[1] * groups
+        if let bias { precondition(bias.shape == [outC], "convTranspose2d: bias \(bias.shape), weight \(weight.shape) expects [\(outC)]") }
+        let (kh, kw) = (weight.shape[2], weight.shape[3])
+        let oh = (shape[2] - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+        let ow = (shape[3] - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+        precondition(oh >= 1 && ow >= 1, "convTranspose2d: output size [\(oh), \(ow)] for input \(shape) is empty")
+        // The adjoint of a convolution from the output ([N, outC, oh, ow]) to the input.
+        let g = Conv2dGeometry(batch: shape[0], inChannels: outC, inHeight: oh, inWidth: ow,
+                               outChannels: shape[1], kernelHeight: kh, kernelWidth: kw,
+                               strideH: stride.0, strideW: stride.1, padH: padding.0, padW: padding.1,
+                               dilationH: dilation.0, dilationW: dilation.1, groups: groups)
+        precondition(g.outHeight == shape[2] && g.outWidth == shape[3], "convTranspose2d: inconsistent geometry for input \(shape)")
+        let s = TensorStorage(count: g.inputCount)
+        Conv2dKernel.backwardData(g, gradOutput: pointer, weight: weight.pointer, gradInput: s.pointer)
+        if let bias {
+            let plane = oh * ow
+            for n in 0..<g.batch {
+                for c in 0..<outC {
+                    let p = s.pointer + (n * outC + c) * plane
+                    let b = bias.pointer[c]
+                    for i in 0..<plane { p[i] += b }
+                }
+            }
+        }
+        let (x, w) = (self, weight)
+        let inputs = bias.map { [x, w, $0] } ?? [x, w]
+        return Tensor.record("convTranspose2d", s, shape: [g.batch, outC, oh, ow], inputs: inputs) { dy, _ in
+            var gx: Tensor?, gw: Tensor?, gb: Tensor?
+            if x.requiresGrad {
+                let st = TensorStorage(count: g.outputCount)
+                Conv2dKernel.forward(g, input: dy.pointer, weight: w.pointer, bias: nil, output: st.pointer)
+                gx = Tensor(storage: st, shape: x.shape)
+            }
+            if w.requiresGrad {
+                let sw = TensorStorage(count: g.weightCount)
+                Conv2dKernel.backwardWeight(g, input: dy.pointer, gradOutput: x.pointer, gradWeight: sw.pointer, gradBias: nil)
+                gw = Tensor(storage: sw, shape: w.shape)
+            }
+            if bias?.requiresGrad ?? false { gb = dy.sum(axes: [0, 2, 3]) }
+            return bias == nil ? [gx, gw] : [gx, gw, gb]
+        }
+    }
+}

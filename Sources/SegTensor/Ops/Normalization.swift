@@ -1,0 +1,94 @@
+extension Tensor {
+    /// Batch normalisation over every axis but 1 (channels), PyTorch's F.batch_norm.
+    /// Training: normalises with the batch mean and biased variance, and updates `runningMean` and
+    /// `runningVar` in place (momentum; unbiased variance). Eval: uses the running statistics.
+    public func batchNorm(runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
+                          training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+        precondition(rank >= 2, "batchNorm: input \(shape) needs a channel axis (N, C, ...)")
+        let c = shape[1]
+        for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight), ("bias", bias)] {
+            if let t { precondition(t.shape == [c], "batchNorm: \(name) \(t.shape), input \(shape) expects [\(c)]") }
+        }
+        let axes = [0] + Array(2..<rank)
+        var statShape = [Int](repeating: 1, count: rank)
+        statShape[1] = c
+        let xhat: Tensor
+        if training || runningMean == nil || runningVar == nil {
+            let n = count / Swift.max(c, 1)
+            precondition(!training || n > 1, "batchNorm: training needs more than one value per channel, input \(shape)")
+            let mean = self.mean(axes: axes, keepDims: true)
+            let centered = self - mean
+            let variance = centered.square().mean(axes: axes, keepDims: true)
+            xhat = centered * (variance + eps).rsqrt()
+            if training, let runningMean, let runningVar {
+                noGrad {
+                    let m = mean.detached().reshaped([c]).scalars
+                    let v = variance.detached().reshaped([c]).scalars
+                    let unbias = Float(n) / Float(Swift.max(n - 1, 1))
+                    runningMean.update { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * m[i] } }
+                    runningVar.update { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * v[i] * unbias } }
+                }
+            }
+        } else {
+            xhat = (self - runningMean!.reshaped(statShape)) * (runningVar!.reshaped(statShape) + eps).rsqrt()
+        }
+        var y = xhat
+        if let weight { y = y * weight.reshaped(statShape) }
+        if let bias { y = y + bias.reshaped(statShape) }
+        return y
+    }
+
+    /// Layer normalisation over the last `normalizedShape.count` axes (PyTorch's F.layer_norm),
+    /// with elementwise affine `weight` and `bias` of that shape.
+    public func layerNorm(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        let k = normalizedShape.count
+        precondition(k >= 1 && k <= rank && Array(shape.suffix(k)) == normalizedShape,
+                     "layerNorm: input \(shape) does not end with normalized shape \(normalizedShape)")
+        if let weight { precondition(weight.shape == normalizedShape, "layerNorm: weight \(weight.shape), expected \(normalizedShape)") }
+        if let bias { precondition(bias.shape == normalizedShape, "layerNorm: bias \(bias.shape), expected \(normalizedShape)") }
+        let axes = Array((rank - k)..<rank)
+        let centered = self - mean(axes: axes, keepDims: true)
+        var y = centered * (centered.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
+        if let weight { y = y * weight }
+        if let bias { y = y + bias }
+        return y
+    }
+
+    /// Group normalisation (Wu & He, 2018): channels in `groups` groups, each normalised over its
+    /// channels and spatial positions; per-channel affine.
+    public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        precondition(rank >= 2 && groups >= 1 && shape[1] % groups == 0, "groupNorm: \(groups) groups do not divide the channels of \(shape)")
+        let (n, c) = (shape[0], shape[1])
+        let grouped = reshaped([n, groups, -1])
+        let centered = grouped - grouped.mean(axes: [2], keepDims: true)
+        var y = (centered * (centered.square().mean(axes: [2], keepDims: true) + eps).rsqrt()).reshaped(shape)
+        var statShape = [Int](repeating: 1, count: rank)
+        statShape[1] = c
+        if let weight { precondition(weight.shape == [c], "groupNorm: weight \(weight.shape), expected [\(c)]"); y = y * weight.reshaped(statShape) }
+        if let bias { precondition(bias.shape == [c], "groupNorm: bias \(bias.shape), expected [\(c)]"); y = y + bias.reshaped(statShape) }
+        return y
+    }
+
+    /// Zeroes each element with probability `p` and scales the rest by 1/(1−p) in training; identity otherwise.
+    public func dropout(p: Float, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        precondition(p >= 0 && p <= 1, "dropout: p = \(p) out of [0, 1]")
+        if !training || p == 0 { return self }
+        if p == 1 { return self * 0 }
+        let mask = Tensor.bernoulli(shape, p: 1 - p, generator: &generator) * (1 / (1 - p))
+        return self * mask
+    }
+
+    /// softmax(Q·Kᵀ·scale + bias)·V over the last two axes (scale defaults to 1/√d).
+    /// `bias` is added to the scores (broadcast); `mask` (1 = attend, 0 = masked) sets scores to −∞.
+    public static func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: Tensor, bias: Tensor? = nil,
+                                                 mask: Tensor? = nil, scale: Float? = nil) -> Tensor {
+        precondition(q.rank >= 2 && k.rank >= 2 && v.rank >= 2, "scaledDotProductAttention: q \(q.shape), k \(k.shape), v \(v.shape) need rank ≥ 2")
+        precondition(q.shape.last == k.shape.last, "scaledDotProductAttention: q \(q.shape) and k \(k.shape) differ in head size")
+        precondition(k.shape[k.rank - 2] == v.shape[v.rank - 2], "scaledDotProductAttention: k \(k.shape) and v \(v.shape) differ in length")
+        let d = Float(q.shape.last!)
+        var scores = q.matmul(k, transposeOther: true) * (scale ?? 1 / d.squareRoot())
+        if let bias { scores = scores + bias }
+        if let mask { scores = scores.maskedFill(mask.eq(0), value: -.infinity) }
+        return scores.softmax(axis: -1).matmul(v)
+    }
+}

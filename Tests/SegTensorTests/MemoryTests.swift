@@ -1,0 +1,56 @@
+import Testing
+@testable import SegTensor
+
+@Suite struct Memory {
+    /// 100 steps of forward, backward and an in-place SGD update of a small conv net: the tape is
+    /// freed every step, so each step's peak is the same and only the parameters stay alive.
+    @Test func trainingLoopKeepsAFlatPeak() {
+        TensorMemory.withScope { scope in
+            var g = SeededGenerator(seed: 3)
+            let w1 = Tensor.kaimingNormal([8, 3, 3, 3], generator: &g).requiringGrad()
+            let b1 = Tensor.zeros([8]).requiringGrad()
+            let w2 = Tensor.kaimingNormal([4, 8, 3, 3], generator: &g).requiringGrad()
+            let params = [w1, b1, w2]
+            let image = Tensor.randn([2, 3, 16, 16], generator: &g)
+            let target = Tensor.randn([2, 4, 8, 8], generator: &g)
+            let paramBytes = scope.liveBytes - (image.count + target.count) * 4
+            var peaks: [Int] = [], lives: [Int] = [], losses: [Float] = []
+            for _ in 0..<100 {
+                scope.resetPeak()
+                do {
+                let h = image.conv2d(weight: w1, bias: b1, padding: 1).relu().maxPool2d(kernelSize: 2)
+                let y = h.conv2d(weight: w2, padding: 1).batchNorm(runningMean: nil, runningVar: nil, weight: nil, bias: nil, training: true)
+                let loss = (y - target).square().mean()
+                loss.backward()
+                losses.append(loss.item())
+                for p in params {
+                    let grad = p.grad!.scalars
+                    p.update { v in for i in v.indices { v[i] -= 0.05 * grad[i] } }
+                    p.zeroGrad()
+                }
+                }  // the step's activations die here
+                peaks.append(scope.peakBytes)
+                lives.append(scope.liveBytes)
+            }
+            #expect(paramBytes == (8 * 27 + 8 + 4 * 72) * 4)
+            // Everything but the parameters and data is freed after each step.
+            #expect(Set(lives).count == 1, "live bytes drift: \(Set(lives).sorted())")
+            #expect(lives.last! == paramBytes + (image.count + target.count) * 4)
+            #expect(Set(peaks.dropFirst()).count == 1, "peak bytes drift: \(Set(peaks).sorted())")
+            #expect(losses.last! < losses.first!)
+        }
+    }
+
+    @Test func graphIsFreedWithoutBackward() {
+        TensorMemory.withScope { scope in
+            let w = Tensor.ones([100]).requiringGrad()
+            let base = scope.liveBytes
+            do {
+                let y = (w * 2).exp().sum()
+                #expect(y.requiresGrad)
+                #expect(scope.liveBytes > base)
+            }
+            #expect(scope.liveBytes == base)
+        }
+    }
+}
