@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SegTensor
 
@@ -91,5 +92,26 @@ import Testing
         let z = (y * y + y).sum()   // 9x² + 3x → 18x + 3 = 39
         z.backward()
         #expect(x.grad?.scalars == [39])
+    }
+}
+
+@Suite struct VectorMath {
+    @Test func vectorExpMatchesLibm() {
+        let xs = (0..<4000).map { Float(-100) + Float($0) * 0.05 } + [-.infinity, .infinity, 0, -87, 88]
+        let y = Tensor(xs).exp().scalars
+        for (x, v) in zip(xs, y) {
+            let e = Foundation.exp(x)
+            // Below the normal range the vector form flushes to 0 (no denormals).
+            if e < Float.leastNormalMagnitude || e.isInfinite { #expect(v == e || v < Float.leastNormalMagnitude, "exp(\(x))"); continue }
+            #expect(Swift.abs(v - e) <= 4 * e.ulp, "exp(\(x)) = \(v), libm \(e)")
+        }
+        #expect(Tensor([.nan]).exp().item().isNaN)
+    }
+
+    @Test func softmaxOfMaskedRowsAndLargeValues() {
+        let x = Tensor(shape: [2, 3], scalars: [1000, 1001, 1002, -.infinity, 0, -.infinity])
+        let y = x.softmax(axis: 1).scalars
+        #expect(Swift.abs(y[2] - 0.66524096) < 1e-6)
+        #expect(y[3] == 0 && y[4] == 1 && y[5] == 0)
     }
 }

@@ -151,6 +151,17 @@ func mapKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ 
     }
 }
 
+/// out[i] = f(x[i]) with a 16-lane form for the body of the loop.
+@inline(__always)
+func mapKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+               _ f: (Float) -> Float, _ v: (Vec) -> Vec) {
+    Parallel.forChunks(n, grain: 1 << 15) { r in
+        var i = r.lowerBound
+        while i + 16 <= r.upperBound { storeVec(v(loadVec(x + i)), out + i); i += 16 }
+        while i < r.upperBound { out[i] = f(x[i]); i += 1 }
+    }
+}
+
 /// out[i] = f(x[i], y[i]).
 @inline(__always)
 func zipKernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,

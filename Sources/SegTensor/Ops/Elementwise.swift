@@ -125,9 +125,11 @@ extension Tensor {
 
 extension Tensor {
     /// An elementwise op: `forward(x)` and `backward(x, y, g)` giving dL/dx from x, y = f(x), dL/dy.
-    func unary(_ op: String, forward: (Float) -> Float, backward: @escaping (Float, Float, Float) -> Float) -> Tensor {
+    @inline(__always)
+    func unary(_ op: String, forward: (Float) -> Float, vector: ((Vec) -> Vec)? = nil,
+               backward: @escaping (Float, Float, Float) -> Float) -> Tensor {
         let s = TensorStorage(count: count)
-        mapKernel(pointer, s.pointer, count, forward)
+        if let vector { mapKernel(pointer, s.pointer, count, forward, vector) } else { mapKernel(pointer, s.pointer, count, forward) }
         let x = self
         return Tensor.record(op, s, shape: shape, inputs: [self]) { g, out in
             let gs = TensorStorage(count: g.count)
@@ -143,14 +145,14 @@ extension Tensor {
         return Tensor(storage: s, shape: shape)
     }
 
-    public func neg() -> Tensor { unary("neg", forward: { -$0 }, backward: { _, _, g in -g }) }
-    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, backward: { _, y, g in g * y }) }
+    public func neg() -> Tensor { unary("neg", forward: { -$0 }, vector: { -$0 }, backward: { _, _, g in -g }) }
+    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, vector: vexp, backward: { _, y, g in g * y }) }
     public func log() -> Tensor { unary("log", forward: { Foundation.log($0) }, backward: { x, _, g in g / x }) }
     public func sqrt() -> Tensor { unary("sqrt", forward: { $0.squareRoot() }, backward: { _, y, g in g / (2 * y) }) }
     public func rsqrt() -> Tensor {
         unary("rsqrt", forward: { 1 / $0.squareRoot() }, backward: { _, y, g in -0.5 * g * y * y * y })
     }
-    public func square() -> Tensor { unary("square", forward: { $0 * $0 }, backward: { x, _, g in 2 * x * g }) }
+    public func square() -> Tensor { unary("square", forward: { $0 * $0 }, vector: { $0 * $0 }, backward: { x, _, g in 2 * x * g }) }
     public func reciprocal() -> Tensor { unary("reciprocal", forward: { 1 / $0 }, backward: { _, y, g in -g * y * y }) }
     public func pow(_ p: Float) -> Tensor {
         if p == 2 { return square() }
@@ -164,17 +166,18 @@ extension Tensor {
     /// Elementwise clamp; the gradient passes where min ≤ x ≤ max (PyTorch).
     public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
         unary("clamp", forward: { Swift.min(Swift.max($0, lo), hi) },
+              vector: { $0.replacing(with: Vec(repeating: lo), where: $0 .< lo).replacing(with: Vec(repeating: hi), where: $0 .> hi) },
               backward: { x, _, g in (x >= lo && x <= hi) ? g : 0 })
     }
     /// max(x, 0), elementwise.
-    public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, backward: { x, _, g in x > 0 ? g : 0 }) }
+    public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, vector: { $0.replacing(with: 0, where: $0 .< 0) }, backward: { x, _, g in x > 0 ? g : 0 }) }
     /// min(max(x, 0), 6) (MobileNet's ReLU6).
     public func relu6() -> Tensor { clamp(min: 0, max: 6) }
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        unary("leakyRelu", forward: { $0 > 0 ? $0 : slope * $0 }, backward: { x, _, g in x > 0 ? g : slope * g })
+        unary("leakyRelu", forward: { $0 > 0 ? $0 : slope * $0 }, vector: { $0.replacing(with: $0 * slope, where: $0 .< 0) }, backward: { x, _, g in x > 0 ? g : slope * g })
     }
     public func sigmoid() -> Tensor {
-        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, backward: { _, y, g in g * y * (1 - y) })
+        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, vector: vsigmoid, backward: { _, y, g in g * y * (1 - y) })
     }
     public func tanh() -> Tensor {
         unary("tanh", forward: { Foundation.tanh($0) }, backward: { _, y, g in g * (1 - y * y) })
@@ -201,7 +204,7 @@ extension Tensor {
     }
     /// x · sigmoid(x).
     public func silu() -> Tensor {
-        unary("silu", forward: { $0 / (1 + Foundation.exp(-$0)) },
+        unary("silu", forward: { $0 / (1 + Foundation.exp(-$0)) }, vector: { $0 * vsigmoid($0) },
               backward: { x, _, g in let s = 1 / (1 + Foundation.exp(-x)); return g * s * (1 + x * (1 - s)) })
     }
 }

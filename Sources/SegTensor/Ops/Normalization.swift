@@ -1,41 +1,66 @@
 extension Tensor {
     /// Batch normalisation over every axis but 1 (channels), PyTorch's F.batch_norm.
     /// Training: normalises with the batch mean and biased variance, and updates `runningMean` and
-    /// `runningVar` in place (momentum; unbiased variance). Eval: uses the running statistics.
+    /// `runningVar` in place (momentum; unbiased variance). Eval: uses the running statistics
+    /// (batch statistics when none are given). Fused loops: one pass for statistics, one to normalise.
     public func batchNorm(runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
                           training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
         precondition(rank >= 2, "batchNorm: input \(shape) needs a channel axis (N, C, ...)")
-        let c = shape[1]
+        let (n, c) = (shape[0], shape[1])
+        let s = shape[2...].reduce(1, *)
         for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight), ("bias", bias)] {
             if let t { precondition(t.shape == [c], "batchNorm: \(name) \(t.shape), input \(shape) expects [\(c)]") }
         }
-        let axes = [0] + Array(2..<rank)
-        var statShape = [Int](repeating: 1, count: rank)
-        statShape[1] = c
-        let xhat: Tensor
-        if training || runningMean == nil || runningVar == nil {
-            let n = count / Swift.max(c, 1)
-            precondition(!training || n > 1, "batchNorm: training needs more than one value per channel, input \(shape)")
-            let mean = self.mean(axes: axes, keepDims: true)
-            let centered = self - mean
-            let variance = centered.square().mean(axes: axes, keepDims: true)
-            xhat = centered * (variance + eps).rsqrt()
+        let useBatch = training || runningMean == nil || runningVar == nil
+        let mean = TensorStorage(count: c), invstd = TensorStorage(count: c)
+        if useBatch {
+            precondition(!training || n * s > 1, "batchNorm: training needs more than one value per channel, input \(shape)")
+            let variance = TensorStorage(count: c)
+            BatchNormLoops.statistics(pointer, n: n, c: c, s: s, mean: mean.pointer, variance: variance.pointer)
+            for ch in 0..<c { invstd.pointer[ch] = 1 / (variance.pointer[ch] + eps).squareRoot() }
             if training, let runningMean, let runningVar {
-                noGrad {
-                    let m = mean.detached().reshaped([c]).scalars
-                    let v = variance.detached().reshaped([c]).scalars
-                    let unbias = Float(n) / Float(Swift.max(n - 1, 1))
-                    runningMean.update { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * m[i] } }
-                    runningVar.update { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * v[i] * unbias } }
-                }
+                let unbias = Float(n * s) / Float(Swift.max(n * s - 1, 1))
+                runningMean.update { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * mean.pointer[i] } }
+                runningVar.update { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * variance.pointer[i] * unbias } }
             }
         } else {
-            xhat = (self - runningMean!.reshaped(statShape)) * (runningVar!.reshaped(statShape) + eps).rsqrt()
+            for ch in 0..<c {
+                mean.pointer[ch] = runningMean!.pointer[ch]
+                invstd.pointer[ch] = 1 / (runningVar!.pointer[ch] + eps).squareRoot()
+            }
         }
-        var y = xhat
-        if let weight { y = y * weight.reshaped(statShape) }
-        if let bias { y = y + bias.reshaped(statShape) }
-        return y
+        let scale = TensorStorage(count: c), shift = TensorStorage(count: c)
+        for ch in 0..<c {
+            scale.pointer[ch] = (weight?.pointer[ch] ?? 1) * invstd.pointer[ch]
+            shift.pointer[ch] = (bias?.pointer[ch] ?? 0) - mean.pointer[ch] * scale.pointer[ch]
+        }
+        let out = TensorStorage(count: count)
+        BatchNormLoops.affine(pointer, out.pointer, n: n, c: c, s: s, scale: scale.pointer, shift: shift.pointer)
+        let x = self
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        return Tensor.record("batchNorm", out, shape: shape, inputs: inputs) { g, _ in
+            let sumG = TensorStorage(count: c), sumGXhat = TensorStorage(count: c)
+            BatchNormLoops.gradientSums(x.pointer, g.pointer, n: n, c: c, s: s, mean: mean.pointer, invstd: invstd.pointer,
+                                        sumG: sumG.pointer, sumGXhat: sumGXhat.pointer)
+            var grads: [Tensor?] = []
+            if x.requiresGrad {
+                let dx = TensorStorage(count: x.count)
+                if useBatch {
+                    BatchNormLoops.inputGradient(x.pointer, g.pointer, dx.pointer, n: n, c: c, s: s, mean: mean.pointer,
+                                                 invstd: invstd.pointer, weight: weight.map { UnsafePointer($0.pointer) },
+                                                 sumG: sumG.pointer, sumGXhat: sumGXhat.pointer)
+                } else {
+                    let zero = TensorStorage(repeating: 0, count: c)
+                    BatchNormLoops.affine(g.pointer, dx.pointer, n: n, c: c, s: s, scale: scale.pointer, shift: zero.pointer)
+                }
+                grads.append(Tensor(storage: dx, shape: x.shape))
+            } else { grads.append(nil) }
+            if weight != nil { grads.append(Tensor(storage: sumGXhat, shape: [c])) }
+            if bias != nil { grads.append(Tensor(storage: sumG, shape: [c])) }
+            return grads
+        }
     }
 
     /// Layer normalisation over the last `normalizedShape.count` axes (PyTorch's F.layer_norm),
