@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "SegNN", dependencies: ["SegTensor"], swiftSettings: native),
         .target(name: "SegModels", dependencies: ["SegNN"]),
         .target(name: "SegDraw", dependencies: ["CCairo", "CPNG"]),
-        .target(name: "SegLab", dependencies: ["SegModels", "SegDraw", "CPNG"], swiftSettings: native),
+        .target(name: "SegLab", dependencies: ["SegModels", "SegDraw", "CCairo", "CPNG"], swiftSettings: native),
 
         // The book.
         .target(name: "BookRuntime", dependencies: ["SegLab", "SegDraw"]),
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "SegTensorTests", dependencies: ["SegTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegNNTests", dependencies: ["SegNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegModelsTests", dependencies: ["SegModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SegDrawTests", dependencies: ["SegDraw"]),
+        .testTarget(name: "SegDrawTests", dependencies: ["SegDraw"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegLabTests", dependencies: ["SegLab"]),
         .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
         .testTarget(name: "SegbookCLITests", dependencies: ["segbook"]),

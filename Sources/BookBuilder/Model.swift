@@ -20,7 +20,7 @@ public struct Chapter: Sendable, Equatable {
 
     public var cells: [Cell] { blocks.compactMap { if case .cell(let c) = $0 { c } else { nil } } }
     public var inlineExpressions: [InlineExpression] {
-        blocks.flatMap { if case .prose(let p) = $0 { p.inlines } else { [] } }
+        blocks.flatMap { block -> [InlineExpression] in if case .prose(let p) = block { p.inlines } else { [] } }
     }
 }
 

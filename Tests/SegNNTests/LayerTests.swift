@@ -234,3 +234,57 @@ private final class TinyNet: Module {
         #expect(a != c)
     }
 }
+
+/// The fixture script's MixNet: the transformer-side layers.
+private final class MixNet: Module {
+    let proj = Linear(6, 8)
+    let norm = LayerNorm(8, eps: 1e-6)
+    let act = GELU()
+    let drop = Dropout(p: 0.1)
+    let gn = GroupNorm(2, 8)
+    let pool = AvgPool2d(kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
+    let up = Upsample(scaleFactor: 2, mode: .bilinear(alignCorners: false))
+    let act2 = GELU(approximate: "tanh")
+    let head = Conv2d(8, 3, kernelSize: 1)
+
+    func callAsFunction(_ tokens: Tensor, height: Int, width: Int) -> Tensor {
+        let t = drop(act(norm(proj(tokens))))
+        let image = t.transposed(1, 2).reshaped([tokens.shape[0], 8, height, width])
+        return head(act2(up(pool(gn(image)))))
+    }
+}
+
+@Suite struct TransformerLayerParity {
+    @Test func mixNetMatchesPyTorch() throws {
+        let file = try SafetensorsFile(contentsOf: fixtureURL("mixnet.safetensors"))
+        let keys = try JSONDecoder().decode([String].self, from: Data(file.metadata["keys"]!.utf8))
+        let net = MixNet()
+        #expect(net.stateDict().map(\.0) == keys)
+        let all = file.tensors()
+        let weights = Dictionary(uniqueKeysWithValues: all.filter { $0.key.hasPrefix("weights.") }
+            .map { (String($0.key.dropFirst("weights.".count)), $0.value) })
+        try net.load(weights)
+        net.eval()
+        let y = noGrad { net(all["input"]!, height: 5, width: 7) }
+        #expect(y.shape == [2, 3, 6, 8])
+        #expect(relativeError(y, all["output"]!) < 1e-5, "max-abs/max-abs \(relativeError(y, all["output"]!))")
+    }
+}
+
+@Suite struct StochasticDepth {
+    @Test func dropsWholeSamplesInTrainModeOnly() {
+        let drop = DefaultGenerator.seeded(3) { DropPath(p: 0.5) }
+        let x = Tensor.ones([64, 2, 3])
+        let y = DefaultGenerator.seeded(4) { drop(x) }
+        // Every sample is all zeros or all 1/(1 − 0.5) = 2.
+        var dropped = 0
+        for n in 0..<64 {
+            let sample = Set(y.sliced(axis: 0, range: n..<(n + 1)).scalars)
+            #expect(sample == [0] || sample == [2])
+            if sample == [0] { dropped += 1 }
+        }
+        #expect(dropped > 16 && dropped < 48)
+        drop.eval()
+        #expect(drop(x).scalars == x.scalars)
+    }
+}

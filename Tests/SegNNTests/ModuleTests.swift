@@ -31,7 +31,51 @@ private final class Net: Module {
     }
 }
 
+/// Wrapped children without a key, keyed arrays, and a subclass adding members to its superclass.
+private class Stage: Module {
+    @Child var norm: Linear
+    @Child(key: "layers") var blocks: [Linear]
+    init(depth: Int) {
+        norm = Linear(2, 2)
+        super.init()
+        _blocks.wrappedValue = (0..<depth).map { _ in Linear(2, 2, bias: false) }
+    }
+}
+
+private final class DownsamplingStage: Stage {
+    let downsample = Linear(2, 4, bias: false)
+}
+
+/// HF's `ModuleList` of `ModuleList`s (`encoder.block.0.1`), optional entries, and number arrays.
+private final class Nested: Module {
+    let block = [[Linear(1, 1, bias: false)], [Linear(1, 1, bias: false), Linear(1, 1, bias: false)]]
+    let heads: [Linear?] = [nil, Linear(1, 1, bias: false)]
+    let table: [Float] = Array(repeating: 0, count: 100_000)
+    let sizes = [1, 2, 3]
+}
+
 @Suite struct ModuleReflection {
+    /// A subclass of nn.Sequential (smp's Conv2dReLU): entries at the top level.
+    @Test func emptyKeyPutsArrayEntriesAtTopLevel() {
+        final class ConvReLU: Module {
+            @Child(key: "") var layers: [Linear]
+            override init() {
+                super.init()
+                _layers.wrappedValue = [Linear(2, 2), Linear(2, 2, bias: false)]
+            }
+        }
+        #expect(ConvReLU().stateDict().map(\.0) == ["0.weight", "0.bias", "1.weight"])
+    }
+
+    @Test func nestedArrays() {
+        #expect(Nested().stateDict().map(\.0) == ["block.0.0.weight", "block.1.0.weight", "block.1.1.weight", "heads.1.weight"])
+    }
+
+    @Test func wrappedArraysAndSubclasses() {
+        let stage = DownsamplingStage(depth: 2)
+        #expect(stage.stateDict().map(\.0) == ["norm.weight", "norm.bias", "layers.0.weight", "layers.1.weight", "downsample.weight"])
+    }
+
     @Test func stateDictKeysAndOrder() {
         let net = Net(withAux: true)
         // Own parameters and buffers first (cls_token, extras.*), then each child's, as PyTorch.

@@ -89,3 +89,41 @@ private final class SmallSegNet: Module {
         #expect(net.state("nope") == nil)
     }
 }
+
+@Suite struct Checkpoints {
+    /// 6 steps straight equal 3 steps, a checkpoint, a fresh model and optimizer, 3 more steps:
+    /// bit for bit, with AdamW's moments and a warmup schedule.
+    @Test func resumeIsExact() throws {
+        var g = SeededGenerator(seed: 5)
+        let x = Tensor.randn([2, 3, 8, 8], generator: &g), target = Tensor.randn([2, 2, 8, 8], generator: &g)
+        let schedule = LinearWarmup(steps: 2, ratio: 0.1, then: PolySchedule(base: 0.01, maxSteps: 6))
+        func train(_ net: SmallSegNet, _ opt: AdamW, steps: Range<Int>) {
+            for s in steps {
+                opt.learningRate = schedule(s)
+                opt.zeroGrad()
+                (net(x) - target).square().mean().backward()
+                opt.step()
+            }
+        }
+        let straight = DefaultGenerator.seeded(9) { SmallSegNet() }
+        train(straight, AdamW(straight.trainableParameters()), steps: 0..<6)
+
+        let first = DefaultGenerator.seeded(9) { SmallSegNet() }
+        let firstOpt = AdamW(first.trainableParameters())
+        train(first, firstOpt, steps: 0..<3)
+        let url = temporaryURL("ckpt.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(model: first, optimizer: firstOpt, step: 3, to: url)
+
+        let resumed = DefaultGenerator.seeded(10) { SmallSegNet() }  // different initial weights
+        let resumedOpt = AdamW(resumed.trainableParameters())
+        let step = try Checkpoint.load(model: resumed, optimizer: resumedOpt, from: url)
+        #expect(step == 3)
+        train(resumed, resumedOpt, steps: step..<6)
+        for ((k, a), (_, b)) in zip(straight.stateDict(), resumed.stateDict()) {
+            #expect(a.scalars == b.scalars, "\(k) differs after resuming")
+        }
+    }
+}
+
+import Foundation

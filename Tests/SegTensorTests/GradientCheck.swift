@@ -338,3 +338,23 @@ let check = GradientCheck()
         #expect(Tensor([0.5, 1.5, 2.4]).rounded().scalars == [0, 2, 2])
     }
 }
+
+@Suite struct LossGradients {
+    @Test func crossEntropy() {
+        let labels = Tensor(shape: [2, 2, 3], scalars: [0, 2, 255, 1, 1, 0, 2, 2, 1, 255, 0, 1])
+        let weight = Tensor([0.5, 1, 2])
+        check.check([randn([2, 3, 2, 3])]) { $0[0].crossEntropy(labels: labels, ignoreIndex: 255) }
+        check.check([randn([2, 3, 2, 3])]) { $0[0].crossEntropy(labels: labels, weight: weight, ignoreIndex: 255, reduction: .sum) }
+        check.check([randn([2, 3, 2, 3])]) { $0[0].crossEntropy(labels: labels, weight: weight, ignoreIndex: 255, reduction: .none) }
+        check.check([randn([4, 3])]) { $0[0].crossEntropy(labels: Tensor([2, 0, 1, 1])) }
+    }
+
+    @Test func crossEntropyEqualsComposedLogSoftmax() {
+        let x = randn([2, 3, 4, 4])
+        var g = SeededGenerator(seed: 11)
+        let labels = Tensor.randn([2, 4, 4], generator: &g).map { Float(Int(Swift.abs($0) * 2) % 3) }
+        let fused = x.crossEntropy(labels: labels).item()
+        let composed = -(x.logSoftmax(axis: 1).gather(axis: 1, indices: labels.unsqueezed(axis: 1))).mean().item()
+        #expect(Swift.abs(fused - composed) < 1e-5)
+    }
+}

@@ -115,3 +115,29 @@ import Testing
         #expect(y[3] == 0 && y[4] == 1 && y[5] == 0)
     }
 }
+
+@Suite struct VectorGELU {
+    /// The 16-lane GELU (A&S erf) against the libm erf form, forward and derivative.
+    @Test func matchesErfForm() {
+        let xs = (0..<3200).map { Float(-8) + Float($0) * 0.005 }
+        let x = Tensor(xs).requiringGrad()
+        let y = x.gelu()
+        y.sum().backward()
+        for (i, v) in xs.enumerated() {
+            let d = Double(v)
+            let phi2 = 1 + Foundation.erf(d / 2.0.squareRoot())
+            let expected = 0.5 * d * phi2
+            let slope = 0.5 * phi2 + d * Foundation.exp(-0.5 * d * d) / (2 * Double.pi).squareRoot()
+            #expect(Swift.abs(Double(y.scalars[i]) - expected) <= 2e-7 * Swift.max(1, Swift.abs(d)), "gelu(\(v))")
+            #expect(Swift.abs(Double(x.grad!.scalars[i]) - slope) <= 1e-6 * Swift.max(1, Swift.abs(d)), "gelu'(\(v))")
+        }
+    }
+
+    @Test func normalizeAndCloseness() {
+        let v = Tensor(shape: [2, 2], scalars: [3, 4, 0, 0]).normalized(axis: 1)
+        #expect(v.isClose(to: Tensor(shape: [2, 2], scalars: [0.6, 0.8, 0, 0])))
+        #expect(!v.isClose(to: Tensor(shape: [2, 2], scalars: [0.6, 0.8, 0, 0.01])))
+        #expect(v.maxAbsDifference(Tensor(shape: [2, 2], scalars: [0.6, 0.8, 0, 0.5])) == 0.5)
+        check.check([randn([2, 3])]) { $0[0].normalized(axis: 1) }
+    }
+}

@@ -126,6 +126,43 @@ def tiny_net_fixture():
                "features.5.running_var": net.features[5].running_var.clone()}, path("tinynet_train.safetensors"))
 
 
+class MixNet(nn.Module):
+    """Tokens → linear → layer norm → GELU → dropout, back to an image → group norm → avg pool →
+    bilinear upsample → tanh-GELU → 1×1 conv: the transformer-side layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(6, 8)
+        self.norm = nn.LayerNorm(8, eps=1e-6)
+        self.act = nn.GELU()
+        self.drop = nn.Dropout(0.1)
+        self.gn = nn.GroupNorm(2, 8)
+        self.pool = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.act2 = nn.GELU(approximate="tanh")
+        self.head = nn.Conv2d(8, 3, 1)
+
+    def forward(self, x, h, w):
+        t = self.drop(self.act(self.norm(self.proj(x))))
+        img = t.transpose(1, 2).reshape(x.shape[0], 8, h, w)
+        return self.head(self.act2(self.up(self.pool(self.gn(img)))))
+
+
+def mix_net_fixture():
+    torch.manual_seed(1)
+    net = MixNet()
+    with torch.no_grad():
+        for p in [net.norm.weight, net.norm.bias, net.gn.weight, net.gn.bias]:
+            p.uniform_(-1, 1)
+    net.eval()
+    x = torch.randn(2, 5 * 7, 6)
+    with torch.no_grad():
+        y = net(x, 5, 7)
+    tensors = {"input": x, "output": y.contiguous()}
+    tensors.update({"weights." + k: v for k, v in net.state_dict().items()})
+    save_file(tensors, path("mixnet.safetensors"), metadata={"keys": json.dumps(list(net.state_dict().keys()))})
+
+
 def init_statistics_fixture():
     """Standard deviations of PyTorch's default init, to compare parameter statistics."""
     torch.manual_seed(0)
@@ -145,6 +182,7 @@ if __name__ == "__main__":
     dtype_files()
     optimizer_fixture()
     tiny_net_fixture()
+    mix_net_fixture()
     init_statistics_fixture()
     for name in sorted(os.listdir(OUT)):
         print(f"{os.path.getsize(path(name)):8d}  {name}")

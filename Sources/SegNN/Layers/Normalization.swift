@@ -117,3 +117,26 @@ public final class Dropout: Module, Layer {
         return DefaultGenerator.with { input.dropout(p: p, training: true, generator: &$0) }
     }
 }
+
+/// Stochastic depth (Huang et al., 2016), timm's `DropPath`: in train mode each sample's whole
+/// residual branch is zeroed with probability `p` and kept ones scaled by 1/(1−p); identity in
+/// eval mode. No parameters, so it takes no key.
+public final class DropPath: Module, Layer {
+    public let p: Float
+
+    public init(p: Float) {
+        precondition(p >= 0 && p < 1, "DropPath: p = \(p) out of [0, 1)")
+        self.p = p
+    }
+
+    override public var settingsDescription: String { "drop_prob=\(p)" }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        guard mode == .train, p > 0 else { return input }
+        let keep = 1 - p
+        var maskShape = [Int](repeating: 1, count: input.rank)
+        maskShape[0] = input.shape[0]
+        let mask = DefaultGenerator.with { Tensor.bernoulli(maskShape, p: keep, generator: &$0) }
+        return input * (mask * (1 / keep))
+    }
+}

@@ -29,12 +29,14 @@ public enum ModuleMember {
 ///
 /// Reflection rules, giving PyTorch's `state_dict` keys:
 /// - a stored `Module` property is a child under its property name; `[Module]` gives indexed
-///   children (`layer1.0`, `layer1.1`), as `nn.Sequential`/`nn.ModuleList` do; a nil optional is
-///   skipped;
+///   children (`layer1.0`, `layer1.1`), as `nn.Sequential`/`nn.ModuleList` do, `[[Module]]` doubly
+///   indexed ones (`block.0.1`); a nil optional is skipped (also inside arrays, keeping the indices);
 /// - a stored `Tensor` property is a parameter (`weight`), `[Tensor]` indexed parameters; a nil
 ///   `Tensor?` (a conv without bias) is skipped;
 /// - `@Child(key:)`, `@Param(key:)`, `@Buffer(key:)` give another key or mark a buffer;
 ///   `@Constant` hides a property from reflection; properties of other types are ignored;
+/// - `@Child(key: "") var layers: [Block]` puts an array's entries at this module's top level
+///   (`0.weight`, `1.weight`), as a subclass of `nn.Sequential` has them;
 /// - superclass properties come before subclass ones, each in declaration order.
 ///
 /// Order: as PyTorch, a module's own parameters (then its buffers, in `stateDict()`) come before
@@ -94,16 +96,33 @@ open class Module {
             return .parameter(t)
         }
         if let module = value as? Module {
+            precondition(!key.isEmpty, "Module: an empty key is only for arrays (top-level indices), not for \(type(of: module))")
             result.append((key, .module(module)))
         } else if let tensor = value as? Tensor {
             result.append((key, tensorMember(tensor)))
-        } else if let modules = value as? [Module] {
-            for (i, m) in modules.enumerated() { result.append(("\(key).\(i)", .module(m))) }
-        } else if let tensors = value as? [Tensor] {
-            for (i, t) in tensors.enumerated() { result.append(("\(key).\(i)", tensorMember(t))) }
-        } else if let modules = value as? [Module?] {
-            for (i, m) in modules.enumerated() { if let m { result.append(("\(key).\(i)", .module(m))) } }
+        } else if let elements = stateLikeElements(value) {
+            // [Module], [Tensor], [Module?], [[Module]] (HF's ModuleList of ModuleLists): indexed keys.
+            for (i, element) in elements.enumerated() {
+                appendValue(element.value, key: key.isEmpty ? "\(i)" : "\(key).\(i)", asBuffer: persistent, into: &result)
+            }
         }
+    }
+
+    /// The elements of a collection whose first elements can hold state (a module, a tensor, or such
+    /// a collection), or nil. Peeks through a Mirror, so arrays of numbers are neither walked nor copied.
+    private static func stateLikeElements(_ value: Any) -> Mirror.Children? {
+        var mirror = Mirror(reflecting: value)
+        while mirror.displayStyle == .optional {  // a wrapper's storage, an optional array
+            guard let wrapped = mirror.children.first else { return nil }
+            mirror = Mirror(reflecting: wrapped.value)
+        }
+        guard mirror.displayStyle == .collection,
+              mirror.children.prefix(8).contains(where: { isStateLike($0.value) }) else { return nil }
+        return mirror.children
+    }
+
+    private static func isStateLike(_ value: Any) -> Bool {
+        value is Module || value is Tensor || stateLikeElements(value) != nil
     }
 
     // MARK: - Traversal

@@ -92,3 +92,11 @@ extension Module {
         try Safetensors.write(stateDict(), metadata: metadata, to: url)
     }
 }
+
+extension StateDictMismatch: LocalizedError {
+    public var errorDescription: String? { description }
+}
+
+extension SafetensorsError: LocalizedError {
+    public var errorDescription: String? { description }
+}

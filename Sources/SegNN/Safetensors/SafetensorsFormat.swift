@@ -187,7 +187,13 @@ extension SafetensorsEntry {
         let n = count
         switch dtype {
         case .f32:
+            #if _endian(little)
+            if n > 0, let start = bytes.baseAddress {
+                UnsafeMutableRawPointer(out).copyMemory(from: start + base, byteCount: 4 * n)
+            }
+            #else
             for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self))) }
+            #endif
         case .f64:
             for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self)))) }
         case .f16:

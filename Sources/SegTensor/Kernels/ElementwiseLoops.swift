@@ -180,6 +180,18 @@ func zip3Kernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: Unsaf
     }
 }
 
+/// out[i] = f(x[i], y[i], z[i]) with a 16-lane form for the body of the loop.
+@inline(__always)
+func zip3Kernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,
+                _ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float, Float, Float) -> Float,
+                _ v: (Vec, Vec, Vec) -> Vec) {
+    Parallel.forChunks(n, grain: 1 << 15) { r in
+        var i = r.lowerBound
+        while i + 16 <= r.upperBound { storeVec(v(loadVec(x + i), loadVec(y + i), loadVec(z + i)), out + i); i += 16 }
+        while i < r.upperBound { out[i] = f(x[i], y[i], z[i]); i += 1 }
+    }
+}
+
 /// Copies a strided view of `src` into a strided view of `dst` (both given by element strides,
 /// which may be negative or zero for the source).
 func stridedCopy(_ shape: [Int], _ src: UnsafePointer<Float>, _ srcStrides: [Int],

@@ -30,8 +30,11 @@ enum PoolingLoops {
                         while iy < he {
                             var ix = ws
                             while ix < we {
+                                // Branch-free (random data mispredicts): take v if larger or NaN.
                                 let v = xp[iy * w + ix]
-                                if v > best || v.isNaN { best = v; bi = iy * w + ix }
+                                let take = v > best || v != v
+                                best = take ? v : best
+                                bi = take ? iy * w + ix : bi
                                 ix += k.dw
                             }
                             iy += k.dh

@@ -33,3 +33,29 @@ func vexp(_ x: Vec) -> Vec {
 /// 1 / (1 + e⁻ˣ) for 16 lanes.
 @inline(__always)
 func vsigmoid(_ x: Vec) -> Vec { 1 / (1 + vexp(-x)) }
+
+/// (1 + erf(x/√2)) = 2·Φ(x) for 16 lanes, with Abramowitz & Stegun 7.1.26 for erfc
+/// (|error| ≤ 1.5·10⁻⁷), computed as erfc on the negative side so nothing cancels.
+@inline(__always)
+func vTwoPhi(_ x: Vec) -> Vec {
+    let z = x * 0.70710678118654752
+    let az = z.replacing(with: -z, where: z .< 0)
+    let t = 1 / (1 + 0.3275911 * az)
+    var p = Vec(repeating: 1.061405429)
+    p = Vec(repeating: -1.453152027).addingProduct(p, t)
+    p = Vec(repeating: 1.421413741).addingProduct(p, t)
+    p = Vec(repeating: -0.284496736).addingProduct(p, t)
+    p = Vec(repeating: 0.254829592).addingProduct(p, t)
+    let erfcAbs = p * t * vexp(-(az * az))
+    return (2 - erfcAbs).replacing(with: erfcAbs, where: x .< 0)
+}
+
+/// GELU, erf form: x·Φ(x).
+@inline(__always)
+func vgelu(_ x: Vec) -> Vec { 0.5 * x * vTwoPhi(x) }
+
+/// d GELU / dx = Φ(x) + x·φ(x).
+@inline(__always)
+func vgeluDerivative(_ x: Vec) -> Vec {
+    0.5 * vTwoPhi(x) + x * 0.3989422804014327 * vexp(-0.5 * x * x)
+}

@@ -127,13 +127,18 @@ extension Tensor {
     /// An elementwise op: `forward(x)` and `backward(x, y, g)` giving dL/dx from x, y = f(x), dL/dy.
     @inline(__always)
     func unary(_ op: String, forward: (Float) -> Float, vector: ((Vec) -> Vec)? = nil,
-               backward: @escaping (Float, Float, Float) -> Float) -> Tensor {
+               backward: @escaping (Float, Float, Float) -> Float,
+               vectorBackward: ((Vec, Vec, Vec) -> Vec)? = nil) -> Tensor {
         let s = TensorStorage(count: count)
         if let vector { mapKernel(pointer, s.pointer, count, forward, vector) } else { mapKernel(pointer, s.pointer, count, forward) }
         let x = self
         return Tensor.record(op, s, shape: shape, inputs: [self]) { g, out in
             let gs = TensorStorage(count: g.count)
-            zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward)
+            if let vectorBackward {
+                zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward, vectorBackward)
+            } else {
+                zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward)
+            }
             return [Tensor(storage: gs, shape: g.shape)]
         }
     }
@@ -146,7 +151,7 @@ extension Tensor {
     }
 
     public func neg() -> Tensor { unary("neg", forward: { -$0 }, vector: { -$0 }, backward: { _, _, g in -g }) }
-    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, vector: vexp, backward: { _, y, g in g * y }) }
+    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, vector: vexp, backward: { _, y, g in g * y }, vectorBackward: { _, y, g in g * y }) }
     public func log() -> Tensor { unary("log", forward: { Foundation.log($0) }, backward: { x, _, g in g / x }) }
     public func sqrt() -> Tensor { unary("sqrt", forward: { $0.squareRoot() }, backward: { _, y, g in g / (2 * y) }) }
     public func rsqrt() -> Tensor {
@@ -170,17 +175,22 @@ extension Tensor {
               backward: { x, _, g in (x >= lo && x <= hi) ? g : 0 })
     }
     /// max(x, 0), elementwise.
-    public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, vector: { $0.replacing(with: 0, where: $0 .< 0) }, backward: { x, _, g in x > 0 ? g : 0 }) }
+    public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, vector: { $0.replacing(with: 0, where: $0 .< 0) },
+                                          backward: { x, _, g in x > 0 ? g : 0 },
+                                          vectorBackward: { x, _, g in g.replacing(with: 0, where: x .<= 0) }) }
     /// min(max(x, 0), 6) (MobileNet's ReLU6).
     public func relu6() -> Tensor { clamp(min: 0, max: 6) }
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        unary("leakyRelu", forward: { $0 > 0 ? $0 : slope * $0 }, vector: { $0.replacing(with: $0 * slope, where: $0 .< 0) }, backward: { x, _, g in x > 0 ? g : slope * g })
+        unary("leakyRelu", forward: { $0 > 0 ? $0 : slope * $0 }, vector: { $0.replacing(with: $0 * slope, where: $0 .< 0) },
+              backward: { x, _, g in x > 0 ? g : slope * g }, vectorBackward: { x, _, g in g.replacing(with: g * slope, where: x .<= 0) })
     }
     public func sigmoid() -> Tensor {
-        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, vector: vsigmoid, backward: { _, y, g in g * y * (1 - y) })
+        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, vector: vsigmoid, backward: { _, y, g in g * y * (1 - y) },
+              vectorBackward: { _, y, g in g * y * (1 - y) })
     }
     public func tanh() -> Tensor {
-        unary("tanh", forward: { Foundation.tanh($0) }, backward: { _, y, g in g * (1 - y * y) })
+        unary("tanh", forward: { Foundation.tanh($0) }, backward: { _, y, g in g * (1 - y * y) },
+              vectorBackward: { _, y, g in g * (1 - y * y) })
     }
     /// GELU: x·Φ(x) with the exact erf form, or PyTorch's `approximate="tanh"` form.
     public func gelu(approximate: Bool = false) -> Tensor {
@@ -192,10 +202,11 @@ extension Tensor {
                              return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x))
                          })
         }
-        return unary("gelu", forward: { x in 0.5 * x * (1 + Foundation.erf(x * 0.7071067811865476)) },
+        return unary("gelu", forward: { x in 0.5 * x * (1 + Foundation.erf(x * 0.7071067811865476)) }, vector: vgelu,
                      backward: { x, _, g in
                          g * (0.5 * (1 + Foundation.erf(x * 0.7071067811865476)) + x * 0.3989422804014327 * Foundation.exp(-0.5 * x * x))
-                     })
+                     },
+                     vectorBackward: { x, _, g in g * vgeluDerivative(x) })
     }
     /// log(1 + eˣ) (PyTorch's beta = 1, threshold = 20: linear above it).
     public func softplus() -> Tensor {

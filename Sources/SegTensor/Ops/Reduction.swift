@@ -124,3 +124,27 @@ extension Tensor {
     }
 }
 
+
+extension Tensor {
+    /// x / max(‖x‖₂, eps) along `axis` (PyTorch's F.normalize with p = 2).
+    public func normalized(axis: Int = -1, eps: Float = 1e-12) -> Tensor {
+        self / square().sum(axis: axis, keepDims: true).sqrt().clamp(min: eps)
+    }
+
+    /// Largest |self − other| (same shape), for tests and checks.
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "maxAbsDifference: shapes \(shape) and \(other.shape) differ")
+        var m: Float = 0
+        for i in 0..<count { m = Swift.max(m, Swift.abs(pointer[i] - other.pointer[i])) }
+        return m
+    }
+
+    /// Whether |self − other| ≤ atol + rtol·|other| everywhere (NumPy's allclose; shapes must match).
+    public func isClose(to other: Tensor, rtol: Float = 1e-5, atol: Float = 1e-8) -> Bool {
+        guard shape == other.shape else { return false }
+        for i in 0..<count where !(Swift.abs(pointer[i] - other.pointer[i]) <= atol + rtol * Swift.abs(other.pointer[i])) {
+            return false
+        }
+        return true
+    }
+}

@@ -1,1 +1,0 @@
-// SegDraw: see ../shared/DESIGN.md (modules).
