@@ -31,7 +31,19 @@ public struct Diagram: Sendable {
         case spatial(channels: Int, height: Int, width: Int)
         case tokens(count: Int, dim: Int)
         case none
-        /// "64×56×56", "3136 tokens × 64".
+        /// From a tensor's shape: [N, C, H, W] or [C, H, W] is a feature map, [N, L, D] or [L, D] a token
+        /// sequence (the batch dimension is dropped); anything else shows nothing.
+        public init(tensorShape s: [Int]) {
+            switch s.count {
+            case 4: self = .spatial(channels: s[1], height: s[2], width: s[3])
+            case 3 where s[0] == 1: self = .tokens(count: s[1], dim: s[2])
+            case 3: self = .spatial(channels: s[0], height: s[1], width: s[2])
+            case 2: self = .tokens(count: s[0], dim: s[1])
+            default: self = .none
+            }
+        }
+
+        /// "64×56×56", "3136 tok × 64".
         public var text: String {
             switch self {
             case .spatial(let c, let h, let w): "\(c)×\(h)×\(w)"

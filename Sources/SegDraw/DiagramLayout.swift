@@ -33,6 +33,8 @@ public struct DiagramLayout: Sendable {
     public var legendEdges: [(Diagram.EdgeKind, Rect)] = []
     /// True when the encoder–decoder (U) layout was used.
     public var isEncoderDecoder = false
+    /// Channels in the left margin for edges across several rows (chain layout).
+    var leftChannels = 0
 }
 
 extension Diagram: Figure {
@@ -56,6 +58,15 @@ extension Diagram: Figure {
         case .automatic: useU = engine.looksLikeEncoderDecoder()
         }
         var l = useU ? engine.encoderDecoder() : engine.chain()
+        if !useU && l.leftChannels > 0 && l.size.width > d.maxWidth {
+            l = engine.chain(reserve: 5 * Double(l.leftChannels))     // make room for the margin channels
+        }
+        // An automatic U that would be far wider than the page (every layer of a deep model expanded)
+        // reads better as wrapped rows.
+        if useU && layout == .automatic && l.size.width > d.maxWidth * 1.25 {
+            l = engine.chain()
+            if l.leftChannels > 0 && l.size.width > d.maxWidth { l = engine.chain(reserve: 5 * Double(l.leftChannels)) }
+        }
         engine.addTitleAndLegend(&l)
         return l
     }
@@ -153,7 +164,11 @@ struct LayoutEngine {
             }
         }
         guard let lo = hs.min(), let i = hs.firstIndex(of: lo) else { return false }
-        return hs[i...].contains { $0 > lo }
+        // The decoder climbs back level by level (×2 steps, as U-Net and SegNet); a jump such as
+        // FCN's ×8 or DeepLab v3+'s ×4 reads better as a chain with skips.
+        let decoder = Array(hs[i...])
+        let climbsByLevels = zip(decoder, decoder.dropFirst()).allSatisfy { a, b in Double(b) <= Double(a) * 2.5 }
+        return decoder.contains { $0 > lo } && climbsByLevels
     }
 
     var heightRange: (Double, Double) {
@@ -190,7 +205,9 @@ struct LayoutEngine {
 
     // MARK: chain
 
-    func chain() -> DiagramLayout {
+    /// `reserve`: width kept free at the left (for margin channels).
+    func chain(reserve: Double = 0) -> DiagramLayout {
+        let pageWidth = d.maxWidth - reserve
         let n = d.nodes.count
         let (hMin, hMax) = heightRange
         let sizes = d.nodes.map { boxSize($0, hMin: hMin, hMax: hMax, hOut: (20, 84), wOut: (8, 40)) }
@@ -268,20 +285,26 @@ struct LayoutEngine {
         var start = 0
         // A figure that is a little too wide gets narrower gaps rather than a second row.
         let natural = colWidth.reduce(0, +) + Double(nCols) * colGap + 2 * Self.margin
-        if natural > d.maxWidth {
-            let squeezed = (d.maxWidth - 2 * Self.margin - colWidth.reduce(0, +)) / Double(nCols)
+        if natural > pageWidth {
+            let squeezed = (pageWidth - 2 * Self.margin - colWidth.reduce(0, +)) / Double(nCols)
             if squeezed >= 16 { colGap = squeezed }
         }
         while true {
             var x = Self.margin + colGap / 2, c = start
-            while c < nCols && (c == start || x + colWidth[c] <= d.maxWidth - Self.margin - colGap / 2) { x += colWidth[c] + colGap; c += 1 }
+            while c < nCols && (c == start || x + colWidth[c] <= pageWidth - Self.margin - colGap / 2) { x += colWidth[c] + colGap; c += 1 }
             if c >= nCols { break }
             // Among breaks that leave this row at least 60% full, the one crossed by fewest edges.
-            let available = d.maxWidth - 2 * Self.margin
+            let available = pageWidth - 2 * Self.margin
             func fill(_ b: Int) -> Double { (start..<b).map { colWidth[$0] + colGap }.reduce(0, +) / available }
+            // A merge (concat, add) would rather stay in the row of its inputs.
+            func cost(_ b: Int) -> Int { crossing[b] + (columns[b].contains { d.nodes[$0].kind.isMerge } ? 1 : 0) }
             var best = c
-            for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && crossing[b] < crossing[best] { best = b }
+            for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && cost(b) < cost(best) { best = b }
             breaks.append(best); start = best
+        }
+        // No orphan: a last row of one column takes the previous row's last column with it.
+        if breaks.count > 1, let last = breaks.last, last == nCols - 1, last - breaks[breaks.count - 2] >= 3 {
+            breaks[breaks.count - 1] = last - 1
         }
         var row = -1, x = 0.0
         for c in 0..<nCols {
@@ -302,7 +325,8 @@ struct LayoutEngine {
         }
 
         // Classify edges.
-        enum Kind { case direct, above(Int), down(Int) }
+        enum Kind { case direct, above(Int), down(Int), far(Int, Int, Int) }
+        var farCount = 0
         var lanesAbove = [Int](repeating: 0, count: nRows), lanesBelow = [Int](repeating: 0, count: nRows)
         var kinds: [Kind] = []
         for e in edges {
@@ -317,12 +341,18 @@ struct LayoutEngine {
                     } }
                 }
                 if clear { kinds.append(.direct) } else { kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1 }
-            } else if rv > ru {
+            } else if rv == ru + 1 {
                 kinds.append(.down(lanesBelow[rv - 1])); lanesBelow[rv - 1] += 1
+            } else if rv > ru + 1 {
+                // Across several rows: down the left margin, in a channel of its own.
+                kinds.append(.far(lanesBelow[ru], lanesBelow[rv - 1] + (ru == rv - 1 ? 1 : 0), farCount))
+                lanesBelow[ru] += 1; lanesBelow[rv - 1] += 1; farCount += 1
             } else {
                 kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1
             }
         }
+        let channelStep = 5.0
+        for c in 0..<nCols { colLeft[c] += channelStep * Double(farCount) }
         let laneStep = 9.0
         var offset = [Double](repeating: 0, count: nRows)
         var cursor = Self.margin + titleHeight
@@ -384,11 +414,21 @@ struct LayoutEngine {
                 pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, gy), Point(xl, gy), Point(xl, bv.midY),
                        Point(bv.minX, bv.midY)]
                 maxX = max(maxX, xr)
+            case .far(let a, let b, let ch):
+                let gy1 = rowBottomAbs(colRow[rank[u]]) + 8 + laneStep * Double(a)
+                let gy2 = rowBottomAbs(colRow[rank[v]] - 1) + 8 + laneStep * Double(b)
+                let xr = colLeft[rank[u]] + colWidth[rank[u]] + min(colGap / 2 + 5 * Double(a), colGap - 3)
+                let xm = Self.margin / 2 + channelStep * Double(ch)
+                let xl = max(colLeft[rank[v]] - colGap / 2 - 5 * Double(b), xm + 3)
+                pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, gy1), Point(xm, gy1), Point(xm, gy2),
+                       Point(xl, gy2), Point(xl, bv.midY), Point(bv.minX, bv.midY)]
+                maxX = max(maxX, xr)
             }
             l.routes.append(.init(edge: e, points: pts))
         }
         for c in 0..<nCols { maxX = max(maxX, colLeft[c] + colWidth[c]) }
         l.size = Size(maxX + Self.margin, rowBottomAbs(nRows - 1) + Self.margin)
+        l.leftChannels = farCount
         return l
     }
 
@@ -448,9 +488,13 @@ struct LayoutEngine {
             maxBoxW[col[v]] = max(maxBoxW[col[v]], sizes[v].width + pad[v])
             thick[col[v]] = max(thick[col[v]], labelSizes[v].height)
         }
-        let colGap = 10.0, labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
+        var colGap = 10.0
+        let labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
         let topPadAll = 2 * Diagram.repeatOffset      // boxes share a top line per level, repeated or not
         var colLeft = [Double](repeating: 0, count: nCols)
+        let content = (0..<nCols).map { thick[$0] + (thick[$0] > 0 ? labelGap : 0) + maxBoxW[$0] }.reduce(0, +)
+        let natural = 2 * Self.margin + content + Double(nCols) * colGap
+        if natural > d.maxWidth { colGap = max(4, colGap - (natural - d.maxWidth) / Double(nCols)) }   // tighter, not wider
         var x = Self.margin
         for c in 0..<nCols { colLeft[c] = x; x += thick[c] + (thick[c] > 0 ? labelGap : 0) + maxBoxW[c] + colGap }
         func cx(_ v: Int) -> Double {
@@ -510,22 +554,21 @@ struct LayoutEngine {
         for (e, k) in zip(edges, kinds) {
             let u = index[e.from]!, v = index[e.to]!
             let bu = box(u), bv = box(v)
-            let topPad = { (w: Int) in pad[w] }
             var pts: [Point]
             switch k {
             case .horizontal:
                 pts = [Point(bu.maxX, arrowY(u)), Point(bv.minX, arrowY(v))]
             case .vertical:
                 let xv = (max(bu.minX, bv.minX) + min(bu.maxX, bv.maxX)) / 2
-                pts = level[v] > level[u] ? [Point(xv, bu.maxY), Point(xv, bv.minY - Double(topPad(v)))]
-                                          : [Point(xv, bu.minY - Double(topPad(u))), Point(xv, bv.maxY)]
+                pts = level[v] > level[u] ? [Point(xv, bu.maxY), Point(xv, bv.minY - pad[v])]
+                                          : [Point(xv, bu.minY - pad[u]), Point(xv, bv.maxY)]
             case .lane(let g, let i):
                 let ly = bandTop[g] - 8 - laneStep * Double(i)
                 func port(_ w: Int, _ b: Rect) -> Point {
                     let above = level[w] == g
                     let busy = above ? vertUp.contains(w) : vertDown.contains(w)
                     let px = busy ? b.maxX - min(3, b.width * 0.2) : b.midX     // beside the vertical flow arrow
-                    return above ? Point(px, b.minY - Double(pad[w])) : Point(px, b.maxY)
+                    return above ? Point(px, b.minY - pad[w]) : Point(px, b.maxY)
                 }
                 let a = port(u, bu), b = port(v, bv)
                 pts = [a, Point(a.x, ly), Point(b.x, ly), b]

@@ -22,24 +22,26 @@ public struct AtrousSamplingFigure: Figure, Sendable {
         self.rates = rates; self.kernel = kernel
         self.gridSize = gridSize ?? ((kernel - 1) * (rates.max() ?? 1) + 3) | 1
     }
-    static let cell = 15.0, gap = 26.0
+    static let gap = 26.0
+    /// Cells shrink so that the panels fit the book's page (800 px).
+    var cell: Double { min(15, (780 - 20 - Double(rates.count - 1) * Self.gap) / Double(rates.count * gridSize)) }
     public var size: Size {
-        let p = Double(gridSize) * Self.cell
+        let p = Double(gridSize) * cell
         return Size(20 + Double(rates.count) * p + Double(rates.count - 1) * Self.gap, 20 + 22 + p + 40)
     }
     public func draw(on c: Canvas) {
-        let p = Double(gridSize) * Self.cell, mid = gridSize / 2
+        let p = Double(gridSize) * cell, mid = gridSize / 2
         for (i, r) in rates.enumerated() {
             let o = Point(10 + Double(i) * (p + Self.gap), 10 + 22)
             let field = (kernel - 1) * r + 1, half = (kernel - 1) / 2 * r
             let sampled = Set((0..<kernel).flatMap { a in (0..<kernel).map { b in [mid + (a - (kernel - 1) / 2) * r, mid + (b - (kernel - 1) / 2) * r] } })
-            drawCells(c, origin: o, rows: gridSize, cols: gridSize, cell: Self.cell) { y, x in
+            drawCells(c, origin: o, rows: gridSize, cols: gridSize, cell: cell) { y, x in
                 if sampled.contains([y, x]) { return Palette.blue }
                 if abs(y - mid) <= half && abs(x - mid) <= half { return Palette.skyBlue.tint(0.6) }
                 return nil
             }
-            let f = Rect(x: o.x + Double(mid - half) * Self.cell, y: o.y + Double(mid - half) * Self.cell,
-                         width: Double(field) * Self.cell, height: Double(field) * Self.cell)
+            let f = Rect(x: o.x + Double(mid - half) * cell, y: o.y + Double(mid - half) * cell,
+                         width: Double(field) * cell, height: Double(field) * cell)
             c.rect(f, stroke: Stroke(Palette.vermillion, width: 1.6, dash: .dashed))
             c.text("rate \(r)", at: Point(o.x + p / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0))
             c.text("\(kernel * kernel) samples, field \(field)×\(field)", at: Point(o.x + p / 2, o.y + p + 6), font: captionFont,
@@ -93,12 +95,14 @@ public struct PoolingIndicesFigure: Figure, Sendable {
         precondition(!input.isEmpty && input.allSatisfy { $0.count == input[0].count }, "PoolingIndicesFigure: ragged matrix")
         self.input = input; self.window = window
     }
-    static let cell = 30.0, gap = 56.0
+    static let gap = 56.0
+    /// Cells shrink so that the four panels fit the book's page (800 px).
+    var cell: Double { min(30, (780 - 20 - 3 * Self.gap) / Double(2 * cols + 2 * (cols / window))) }
     var rows: Int { input.count }
     var cols: Int { input[0].count }
     public var size: Size {
-        let w = Double(cols) * Self.cell, pw = Double(cols / window) * Self.cell
-        return Size(20 + 2 * w + 2 * pw + 3 * Self.gap, 10 + 22 + Double(rows) * Self.cell + 30)
+        let w = Double(cols) * cell, pw = Double(cols / window) * cell
+        return Size(20 + 2 * w + 2 * pw + 3 * Self.gap, 10 + 22 + Double(rows) * cell + 30)
     }
     public func draw(on c: Canvas) {
         let pr = rows / window, pc = cols / window
@@ -112,35 +116,35 @@ public struct PoolingIndicesFigure: Figure, Sendable {
             } }
             pooled[i][j] = best
         } }
-        func winColor(_ i: Int, _ j: Int) -> Color { Palette.series((i * pc + j) % 6 + (i * pc + j >= 6 ? 0 : 0)) }
-        let w = Double(cols) * Self.cell, pw = Double(pc) * Self.cell, top = 32.0
+        func winColor(_ i: Int, _ j: Int) -> Color { Palette.series((i * pc + j) % 6) }
+        let w = Double(cols) * cell, pw = Double(pc) * cell, top = 32.0
         let xs = [10.0, 10 + w + Self.gap, 10 + w + pw + 2 * Self.gap, 10 + w + 2 * pw + 3 * Self.gap]
         let titles = ["input", "max pool \(window)×\(window)", "indices", "unpool"]
         func number(_ v: Double) -> String { Ticks.format(v) }
-        let font = Font(.mono, size: 11)
+        let font = Font(.mono, size: min(11, cell * 0.37))
         func isArg(_ r: Int, _ k: Int) -> (Int, Int)? {
             let i = r / window, j = k / window
             return i < pr && j < pc && arg[i][j] == (r, k) ? (i, j) : nil
         }
         // Input: window colours light, maxima strong.
         for r in 0..<rows { for k in 0..<cols {
-            let rect = Rect(x: xs[0] + Double(k) * Self.cell, y: top + Double(r) * Self.cell, width: Self.cell, height: Self.cell)
+            let rect = Rect(x: xs[0] + Double(k) * cell, y: top + Double(r) * cell, width: cell, height: cell)
             let col = winColor(min(r / window, pr - 1), min(k / window, pc - 1))
             c.rect(rect, fill: isArg(r, k) != nil ? col.tint(0.35) : col.tint(0.85), stroke: Stroke(.white, width: 1))
             c.text(number(input[r][k]), at: rect.center, font: font, color: .text)
         } }
         for i in 0..<pr { for j in 0..<pc {
             let col = winColor(i, j)
-            let r1 = Rect(x: xs[1] + Double(j) * Self.cell, y: top + Double(i) * Self.cell, width: Self.cell, height: Self.cell)
+            let r1 = Rect(x: xs[1] + Double(j) * cell, y: top + Double(i) * cell, width: cell, height: cell)
             c.rect(r1, fill: col.tint(0.35), stroke: Stroke(.white, width: 1))
             c.text(number(pooled[i][j]), at: r1.center, font: font)
-            let r2 = Rect(x: xs[2] + Double(j) * Self.cell, y: top + Double(i) * Self.cell, width: Self.cell, height: Self.cell)
+            let r2 = Rect(x: xs[2] + Double(j) * cell, y: top + Double(i) * cell, width: cell, height: cell)
             c.rect(r2, fill: col.tint(0.7), stroke: Stroke(.white, width: 1))
             let (a, b) = arg[i][j]
-            c.text("\(a - i * window),\(b - j * window)", at: r2.center, font: Font(.mono, size: 9.5))
+            c.text("\(a - i * window),\(b - j * window)", at: r2.center, font: Font(.mono, size: min(9.5, cell * 0.3)))
         } }
         for r in 0..<rows { for k in 0..<cols {
-            let rect = Rect(x: xs[3] + Double(k) * Self.cell, y: top + Double(r) * Self.cell, width: Self.cell, height: Self.cell)
+            let rect = Rect(x: xs[3] + Double(k) * cell, y: top + Double(r) * cell, width: cell, height: cell)
             if let (i, j) = isArg(r, k) {
                 c.rect(rect, fill: winColor(i, j).tint(0.35), stroke: Stroke(.white, width: 1))
                 c.text(number(pooled[i][j]), at: rect.center, font: font)
@@ -153,10 +157,10 @@ public struct PoolingIndicesFigure: Figure, Sendable {
         for p in 0..<4 {
             c.text(titles[p], at: Point(xs[p] + panelW[p] / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0))
         }
-        let midY = top + Double(pr) * Self.cell / 2
+        let midY = top + Double(pr) * cell / 2
         c.arrow(from: Point(xs[0] + w + 6, midY), to: Point(xs[1] - 6, midY), stroke: Stroke(.axis, width: 1.3))
         c.arrow(from: Point(xs[2] + pw + 6, midY), to: Point(xs[3] - 6, midY), stroke: Stroke(Palette.vermillion, width: 1.4, dash: .dashed))
-        c.text("index within each \(window)×\(window) window (row, column)", at: Point(xs[2] + pw / 2, top + Double(pr) * Self.cell + 6),
+        c.text("index within each \(window)×\(window) window (row, column)", at: Point(xs[2] + pw / 2, top + Double(pr) * cell + 6),
                font: Font(size: 9), color: .axis, anchor: Point(0.5, 0), maxWidth: pw + Self.gap)
     }
 }
@@ -214,15 +218,24 @@ public struct PyramidPoolingFigure: Figure, Sendable {
         for (p, b) in bins.enumerated() {
             let o = Point(10 + Double(p) * (Self.panel + Self.gap), 32)
             let color = Palette.series(p)
-            drawCells(c, origin: o, rows: n, cols: n, cell: cell, fill: { r, k in
-                ((r * b / n) + (k * b / n)) % 2 == 0 ? color.tint(0.55) : color.tint(0.78) }, line: Stroke(.white, width: 0.5))
-            for i in 0..<b {
-                let start = Double(i * n / b), end = ceil(Double((i + 1) * n) / Double(b))
-                for (a, z) in [(start, end)] {
-                    _ = z
-                    c.line(from: Point(o.x + a * cell, o.y), to: Point(o.x + a * cell, o.y + Self.panel), stroke: Stroke(color.shade(0.3), width: 1.4))
-                    c.line(from: Point(o.x, o.y + a * cell), to: Point(o.x + Self.panel, o.y + a * cell), stroke: Stroke(color.shade(0.3), width: 1.4))
+            // One rectangle per bin (checkered), then the feature map's cells as thin lines: O(b² + n) shapes.
+            for i in 0..<b { for j in 0..<b {
+                let y0 = Double(i * n / b), y1 = Double((i + 1) * n / b), x0 = Double(j * n / b), x1 = Double((j + 1) * n / b)
+                c.rect(Rect(x: o.x + x0 * cell, y: o.y + y0 * cell, width: (x1 - x0) * cell, height: (y1 - y0) * cell),
+                       fill: (i + j) % 2 == 0 ? color.tint(0.55) : color.tint(0.78))
+            } }
+            if cell >= 3 {
+                for t in 1..<n {
+                    let v = Double(t) * cell
+                    c.line(from: Point(o.x + v, o.y), to: Point(o.x + v, o.y + Self.panel), stroke: Stroke(.white, width: 0.5))
+                    c.line(from: Point(o.x, o.y + v), to: Point(o.x + Self.panel, o.y + v), stroke: Stroke(.white, width: 0.5))
                 }
+            }
+            // Bin i starts at floor(i·n/b) (and ends at ceil((i+1)·n/b), overlapping its neighbour when b ∤ n).
+            for i in 0..<b {
+                let a = Double(i * n / b)
+                c.line(from: Point(o.x + a * cell, o.y), to: Point(o.x + a * cell, o.y + Self.panel), stroke: Stroke(color.shade(0.3), width: 1.4))
+                c.line(from: Point(o.x, o.y + a * cell), to: Point(o.x + Self.panel, o.y + a * cell), stroke: Stroke(color.shade(0.3), width: 1.4))
             }
             c.rect(Rect(x: o.x, y: o.y, width: Self.panel, height: Self.panel), stroke: Stroke(color.shade(0.3), width: 1.4))
             c.text("\(b)×\(b) bins", at: Point(o.x + Self.panel / 2, 10), font: panelTitleFont, anchor: Point(0.5, 0))

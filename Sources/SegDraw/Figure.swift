@@ -36,11 +36,35 @@ extension Figure {
         return c.pngData()
     }
 
+    /// Writes the figure to `path` as SVG or PNG, chosen by the extension (`segbook draw -o FILE.svg|FILE.png`).
+    public func write(to path: String, scale: Double = 2) throws {
+        let data: Data
+        switch (path as NSString).pathExtension.lowercased() {
+        case "svg": data = Data(svg().utf8)
+        case "png": data = Data(png(scale: scale))
+        case let ext: throw FigureError.unsupportedFormat(path: path, extension: ext)
+        }
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) }
+        catch { throw FigureError.cannotWrite(path: path, reason: error.localizedDescription) }
+    }
+
     /// The texts the figure draws, with their boxes (for tests: presence of labels, no overlaps).
     public func placedTexts() -> [PlacedText] {
         let c = Canvas(size: size, format: .png(scale: 0.25))
         draw(on: c)
         return c.texts
+    }
+}
+
+/// Errors from writing a figure to a file; the message names the path.
+public enum FigureError: Error, CustomStringConvertible, Equatable {
+    case unsupportedFormat(path: String, extension: String)
+    case cannotWrite(path: String, reason: String)
+    public var description: String {
+        switch self {
+        case .unsupportedFormat(let path, let ext): "\(path): cannot write a figure as '.\(ext)' (use .svg or .png)"
+        case .cannotWrite(let path, let reason): "\(path): \(reason)"
+        }
     }
 }
 

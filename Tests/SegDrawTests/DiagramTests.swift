@@ -11,6 +11,12 @@ import Testing
         #expect(l.routes.filter { $0.edge.kind == .skip }.count == 4)
     }
 
+    @Test func automaticLayoutPicksAUOnlyForLevelByLevelDecoders() {
+        #expect(ExampleDiagrams.segnet().computeLayout().isEncoderDecoder)
+        #expect(!ExampleDiagrams.fcn8s().computeLayout().isEncoderDecoder)      // ×8 at the end
+        #expect(!ExampleDiagrams.deeplabv3().computeLayout().isEncoderDecoder)  // no skips
+    }
+
     @Test func collapsingStagesKeepsTheOutputShapeAndRepeatCount() {
         let d = ExampleDiagrams.deeplabv3()
         let c = d.collapsed(toDepth: 1)
@@ -24,7 +30,7 @@ import Testing
         #expect(!top.nodes.contains { $0.id == "stem" })
     }
 
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet", "unet-every-layer"])
     func exampleLayoutsHaveNoOverlappingTextOrBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()
@@ -41,8 +47,10 @@ func example(_ name: String) -> Diagram {
     case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
     case "deeplab-full": d = ExampleDiagrams.deeplabv3()
     case "deeplabv3plus": d = ExampleDiagrams.deeplabv3plus()
-    case "fcn8s": d = ExampleDiagrams.fcn8s()
+    case "fcn8s": d = ExampleDiagrams.fcn8s(); d.layout = .encoderDecoder
     case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
+    case "pspnet": d = ExampleDiagrams.pspnet()
+    case "unet-every-layer": d = LargeDiagramTests.expandedUNet()
     case "segformer": d = ExampleDiagrams.segformer(); d.layout = .chain
     case "segformer-depth0": d = ExampleDiagrams.segformer(); d.layout = .chain; d.depth = 0
     default: d = ExampleDiagrams.vit(); d.depth = 0
@@ -65,7 +73,7 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
 }
 
 @Suite(.serialized) struct DiagramRoutingTests {
-    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0", "pspnet", "unet-every-layer"])
     func arrowsDoNotCrossBlocks(name: String) {
         let d = example(name)
         let l = d.computeLayout()
@@ -119,5 +127,70 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         let big = l.blocks[0].box, small = l.blocks[1].box
         #expect(big.height > small.height)      // height follows H
         #expect(big.width < small.width)        // width follows C
+    }
+}
+
+@Suite struct LargeDiagramTests {
+    /// A U-Net traced layer by layer (conv, BN, ReLU each a node): too wide for a U, so rows.
+    static func expandedUNet() -> Diagram {
+        var d = Diagram(title: "U-Net, every layer")
+        var prev = d.add("in", "input", kind: .input, shape: .spatial(channels: 3, height: 256, width: 256))
+        var size = 256, ch = 64, skips: [String] = [], k = 0
+        func block(_ d: inout Diagram, _ prev: inout String, _ ch: Int, _ size: Int) {
+            for _ in 0..<2 {
+                for (label, kind) in [("conv 3×3", Diagram.Kind.conv), ("BN", .normActivation), ("ReLU", .normActivation)] {
+                    k += 1
+                    prev = d.add("n\(k)", label, kind: kind, shape: .spatial(channels: ch, height: size, width: size), after: prev)
+                }
+            }
+        }
+        for _ in 0..<4 {
+            block(&d, &prev, ch, size); skips.append(prev)
+            size /= 2; k += 1
+            prev = d.add("n\(k)", "max pool", kind: .pool, shape: .spatial(channels: ch, height: size, width: size), after: prev)
+            ch *= 2
+        }
+        block(&d, &prev, ch, size)
+        for level in (0..<4).reversed() {
+            size *= 2; ch /= 2; k += 1
+            prev = d.add("n\(k)", "up-conv", kind: .upsample, shape: .spatial(channels: ch, height: size, width: size), after: prev)
+            k += 1
+            let cat = d.add("n\(k)", "concat", kind: .concat, shape: .spatial(channels: 2 * ch, height: size, width: size), after: prev)
+            d.connect(skips[level], cat, kind: .skip)
+            prev = cat
+            block(&d, &prev, ch, size)
+        }
+        return d
+    }
+
+    @Test func aTooWideUFallsBackToRowsWithoutOverlaps() {
+        let d = Self.expandedUNet()
+        #expect(d.nodes.count > 60)
+        let l = d.computeLayout()
+        #expect(!l.isEncoderDecoder)
+        #expect(l.size.width <= d.maxWidth + 1)
+        expectNoOverlaps(l)
+    }
+}
+
+@Suite struct NarrowPageTests {
+    @Test(arguments: ["deeplab", "deeplab-full", "deeplabv3plus", "fcn8s-chain", "vit", "segformer", "pspnet"])
+    func chainsFitANarrowerPage(name: String) {
+        var d = example(name)
+        d.maxWidth = 560
+        let l = d.computeLayout()
+        expectNoOverlaps(l)
+        #expect(l.size.width <= 561, "\(name) is \(l.size.width) wide")
+    }
+}
+
+@Suite struct ShapeTests {
+    @Test func shapesFromTensorShapes() {
+        #expect(Diagram.Shape(tensorShape: [1, 64, 56, 56]) == .spatial(channels: 64, height: 56, width: 56))
+        #expect(Diagram.Shape(tensorShape: [1, 1024, 768]) == .tokens(count: 1024, dim: 768))
+        #expect(Diagram.Shape(tensorShape: [3, 224, 224]) == .spatial(channels: 3, height: 224, width: 224))
+        #expect(Diagram.Shape(tensorShape: [197, 768]) == .tokens(count: 197, dim: 768))
+        #expect(Diagram.Shape(tensorShape: [10]) == .none)
+        #expect(Diagram.Shape.spatial(channels: 64, height: 56, width: 56).text == "64×56×56")
     }
 }

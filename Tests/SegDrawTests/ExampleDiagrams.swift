@@ -191,4 +191,24 @@ enum ExampleDiagrams {
         d.add("cls", "MLP classify", kind: .mlp, shape: .spatial(channels: 150, height: 128, width: 128), after: prev)
         return d
     }
+
+    /// PSPNet (Zhao et al., 2017): dilated ResNet-50 features, pyramid pooling at 1, 2, 3 and 6 bins.
+    static func pspnet() -> Diagram {
+        var d = Diagram(title: "PSPNet (ResNet-50, output stride 8)")
+        var prev = d.add("in", "input", kind: .input, shape: .spatial(channels: 3, height: 473, width: 473))
+        prev = d.add("backbone", "dilated ResNet-50", kind: .stage, shape: .spatial(channels: 2048, height: 60, width: 60), after: prev)
+        let x = prev
+        let cat = d.add("cat", "concat", kind: .concat, shape: .spatial(channels: 4096, height: 60, width: 60))
+        d.connect(x, cat)
+        for b in [1, 2, 3, 6] {
+            let p = d.add("pool\(b)", "avg pool \(b)×\(b)", kind: .pool, shape: .spatial(channels: 2048, height: b, width: b), after: x)
+            let c = d.add("conv\(b)", "conv 1×1", kind: .conv, shape: .spatial(channels: 512, height: b, width: b), after: p)
+            let u = d.add("up\(b)", "upsample", kind: .upsample, shape: .spatial(channels: 512, height: 60, width: 60), after: c)
+            d.connect(u, cat)
+        }
+        prev = d.add("conv", "conv 3×3", kind: .conv, shape: .spatial(channels: 512, height: 60, width: 60), after: cat)
+        prev = d.add("cls", "classifier", kind: .conv, shape: .spatial(channels: 150, height: 60, width: 60), after: prev)
+        d.add("up", "upsample ×8", kind: .upsample, shape: .spatial(channels: 150, height: 473, width: 473), after: prev)
+        return d
+    }
 }

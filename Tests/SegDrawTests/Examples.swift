@@ -66,6 +66,16 @@ enum Examples {
         return ImageGrid(columnTitles: ["image", "ground truth", "FCN-8s", "U-Net (overlay)"], rows: [cells, cells],
                          rowTitles: ["scene 1", "scene 2"], cellSize: Size(150, 112), classes: [(0, "background"), (7, "car"), (15, "person")])
     }
+    /// An attention map (one query's weights over the image) as a heat map and over the image.
+    static func attentionOverlay() -> ImageGrid {
+        let img = photo()
+        let weights = (0..<(64 * 48)).map { i -> Double in
+            let x = Double(i % 64 - 20), y = Double(i / 64 - 24); return exp(-(x * x + y * y) / 80) }
+        let heat = RasterImage(scalars: weights, width: 64, height: 48)
+        return ImageGrid(columnTitles: ["image", "attention of one query", "overlay"],
+                         rows: [[img, heat, img.overlaid(with: heat, alpha: 0.6)]], cellSize: Size(200, 150))
+    }
+
     static var figures: [(String, any Figure)] {
         var deeplab = ExampleDiagrams.deeplabv3(); deeplab.depth = 1
         var vit = ExampleDiagrams.vit(); vit.depth = 0
@@ -74,7 +84,7 @@ enum Examples {
             ("diagram-deeplabv3", deeplab), ("diagram-vit", vit),
             ("line-training", trainingCurves()), ("line-scaling", scalingCurve()), ("bar", bars()), ("scatter", scatter()),
             ("heatmap-attention", heat()), ("heatmap-erf", erf()),
-            ("image-photo", photo()), ("image-labels", RasterImage(labels: labels(), width: 64, height: 48)), ("image-grid", grid()),
+            ("image-photo", photo()), ("image-labels", RasterImage(labels: labels(), width: 64, height: 48)), ("image-grid", grid()), ("attention-overlay", attentionOverlay()),
             ("atrous", AtrousSamplingFigure()),
             ("receptive-field", ReceptiveFieldFigure(layers: ["conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "conv5"],
                                                      fields: [3, 5, 6, 10, 14, 16, 24], inputSize: 32)),

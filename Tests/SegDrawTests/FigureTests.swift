@@ -34,10 +34,17 @@ func svgStructure(_ svg: String) -> String {
         let url = fixtures.appendingPathComponent("svg-structure.txt")
         let current = Examples.figures.map { "\($0.0): \(svgStructure($0.1.svg()))" }.joined(separator: "\n") + "\n"
         if updatingGolden { try current.write(to: url, atomically: true, encoding: .utf8); return }
-        let golden = try String(contentsOf: url, encoding: .utf8)
-        let g = golden.split(separator: "\n"), c = current.split(separator: "\n")
-        #expect(g.count == c.count)
-        for (a, b) in zip(g, c) { #expect(a == b, "SVG structure changed") }
+        func parse(_ text: String) -> [String: String] {
+            Dictionary(text.split(separator: "\n").map { line in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }, uniquingKeysWith: { a, _ in a })
+        }
+        let golden = parse(try String(contentsOf: url, encoding: .utf8)), now = parse(current)
+        for (name, structure) in now {
+            #expect(golden[name] == structure, "\(name): SVG structure changed (rerun with SEGDRAW_UPDATE_GOLDEN=1 if intended)")
+        }
+        #expect(Set(golden.keys) == Set(now.keys))
     }
 
     @Test func pixelsMatchGoldenWithinTolerance() throws {
@@ -134,5 +141,29 @@ func svgStructure(_ svg: String) -> String {
         // Every reference points at an id of the same document.
         let refs = a.components(separatedBy: "href=\"#").dropFirst().map { String($0.prefix { $0 != "\"" }) }
         #expect(!refs.isEmpty && refs.allSatisfy { ids(a).contains($0) })
+    }
+}
+
+@Suite struct WriteTests {
+    @Test func writesByExtension() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segdraw-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let f = PyramidPoolingFigure()
+        try f.write(to: dir.appendingPathComponent("p.svg").path)
+        try f.write(to: dir.appendingPathComponent("p.png").path, scale: 1)
+        #expect(try String(contentsOf: dir.appendingPathComponent("p.svg"), encoding: .utf8).contains("<svg"))
+        let png = try #require(RasterImage(png: [UInt8](try Data(contentsOf: dir.appendingPathComponent("p.png")))))
+        #expect(png.width == Int(f.size.width.rounded(.up)))
+        #expect(throws: FigureError.self) { try f.write(to: dir.appendingPathComponent("p.jpg").path) }
+    }
+}
+
+@Suite struct PageWidthTests {
+    @Test func explanatoryFiguresFitThePageForLargerInputs() {
+        let input = (0..<8).map { r in (0..<8).map { Double((r * 8 + $0) * 37 % 19) } }
+        let figures: [any Figure] = [AtrousSamplingFigure(rates: [1, 2, 4, 8]), PoolingIndicesFigure(input: input),
+                                     PyramidPoolingFigure(bins: [1, 2, 3, 6], featureSize: 60), ASPPRatesFigure(rates: [6, 12, 18, 24], featureSize: 65)]
+        for f in figures { #expect(f.size.width <= 800, "\(type(of: f)) is \(f.size.width) wide") }
     }
 }

@@ -99,22 +99,21 @@ public struct DenseCRF: Sendable {
             let lse = m + log(sum)
             for c in 0..<classes { logP[i * ch + c] = logits[c * n + i] - lse }
         }
-        var q = softmax(logP, points: n, channels: ch, classes: classes)
+        var q = [Float](repeating: 0, count: n * ch)
+        softmax(logP, into: &q, points: n, channels: ch, classes: classes)
+        var energy = logP
+        var scratch = kernels.map { _ in PermutohedralLattice.FilterScratch() }
+        let outputScales = kernels.map { kernel in kernel.norm.map { kernel.weight * $0 } }
         for _ in 0..<p.iterations {
-            var energy = logP
-            for kernel in kernels {
-                var scaled = q
-                scale(&scaled, by: kernel.norm, channels: ch)
-                var message = kernel.lattice.filter(scaled, channels: ch)
-                scale(&message, by: kernel.norm, channels: ch)
-                let w = kernel.weight
-                energy.withUnsafeMutableBufferPointer { e in
-                    message.withUnsafeBufferPointer { msg in
-                        for k in 0..<e.count { e[k] += w * msg[k] }
-                    }
-                }
+            energy.withUnsafeMutableBufferPointer { e in
+                logP.withUnsafeBufferPointer { l in e.baseAddress!.update(from: l.baseAddress!, count: l.count) }
             }
-            q = softmax(energy, points: n, channels: ch, classes: classes)
+            for (k, kernel) in kernels.enumerated() {
+                // energy_i += w · n_i Σ_j k(i, j) n_j Q_j
+                kernel.lattice.filter(q, channels: ch, inputScale: kernel.norm, into: &energy,
+                                      outputScale: outputScales[k], accumulate: true, scratch: &scratch[k])
+            }
+            softmax(energy, into: &q, points: n, channels: ch, classes: classes)
         }
         // Back to [C, H, W].
         var out = [Float](repeating: 0, count: classes * n)
@@ -130,18 +129,8 @@ public struct DenseCRF: Sendable {
                      classes: classes)
     }
 
-    private func scale(_ values: inout [Float], by norm: [Float], channels ch: Int) {
-        values.withUnsafeMutableBufferPointer { v in
-            for i in 0..<norm.count {
-                let s = norm[i]
-                for c in 0..<ch { v[i * ch + c] *= s }
-            }
-        }
-    }
-
     /// Softmax over the first `classes` of `channels` values per point; padding set to 0.
-    private func softmax(_ energy: [Float], points n: Int, channels ch: Int, classes: Int) -> [Float] {
-        var q = [Float](repeating: 0, count: n * ch)
+    private func softmax(_ energy: [Float], into q: inout [Float], points n: Int, channels ch: Int, classes: Int) {
         q.withUnsafeMutableBufferPointer { qb in
             energy.withUnsafeBufferPointer { eb in
                 let out = SharedBuffer(base: qb.baseAddress!)
@@ -162,6 +151,5 @@ public struct DenseCRF: Sendable {
                 }
             }
         }
-        return q
     }
 }

@@ -150,15 +150,37 @@ struct PermutohedralLattice: Sendable {
 
     /// Gaussian filtering of `channels` values per point, point-major (N × channels in and out).
     func filter(_ input: [Float], channels: Int) -> [Float] {
-        precondition(input.count == pointCount * channels,
-                     "PermutohedralLattice.filter: \(input.count) values, expected \(pointCount) × \(channels)")
-        let m = vertexCount, d = dimensions, ch = channels
-        var a = [Float](repeating: 0, count: (m + 1) * ch)
-        var b = a
-        var output = [Float](repeating: 0, count: pointCount * ch)
+        var output = [Float](repeating: 0, count: pointCount * channels)
+        var scratch = FilterScratch()
+        filter(input, channels: channels, into: &output, scratch: &scratch)
+        return output
+    }
+
+    /// Buffers reused from one filtering to the next (two vertex-value arrays).
+    struct FilterScratch {
+        var a: [Float] = []
+        var b: [Float] = []
+    }
+
+    /// out_i (+)= outputScale_i · Σ_j k(i, j) · inputScale_j · in_j, point-major. With `accumulate`
+    /// the result is added to `output`, otherwise it replaces it. The scales fold the CRF's
+    /// normalisation and kernel weight into the splat and slice passes, so no temporary is made.
+    func filter(_ input: [Float], channels ch: Int, inputScale: [Float]? = nil, into output: inout [Float],
+                outputScale: [Float]? = nil, accumulate: Bool = false, scratch: inout FilterScratch) {
+        precondition(input.count == pointCount * ch && output.count == pointCount * ch,
+                     "PermutohedralLattice.filter: \(input.count) values in, \(output.count) out, expected \(pointCount) × \(ch)")
+        let m = vertexCount, d = dimensions
+        if scratch.a.count != (m + 1) * ch {
+            scratch.a = [Float](repeating: 0, count: (m + 1) * ch)
+            scratch.b = scratch.a
+        }
+        let ones = [Float](repeating: 1, count: (inputScale == nil || outputScale == nil) ? pointCount : 0)
+        let inScale = inputScale ?? ones, outScale = outputScale ?? ones
+        // Krähenbühl's slice gain 1/(1 + 2^−d): a constant input comes back roughly unchanged.
+        let alpha = 1 / (1 + pow(2, -Float(d)))
         input.withUnsafeBufferPointer { inBuf in
-        a.withUnsafeMutableBufferPointer { aBuf in
-        b.withUnsafeMutableBufferPointer { bBuf in
+        scratch.a.withUnsafeMutableBufferPointer { aBuf in
+        scratch.b.withUnsafeMutableBufferPointer { bBuf in
         output.withUnsafeMutableBufferPointer { outBuf in
         splatStart.withUnsafeBufferPointer { startBuf in
         splatPoint.withUnsafeBufferPointer { pointBuf in
@@ -166,6 +188,8 @@ struct PermutohedralLattice: Sendable {
         neighbours.withUnsafeBufferPointer { nbBuf in
         pointVertex.withUnsafeBufferPointer { pvBuf in
         pointWeight.withUnsafeBufferPointer { pwBuf in
+        inScale.withUnsafeBufferPointer { inScaleBuf in
+        outScale.withUnsafeBufferPointer { outScaleBuf in
             let src = SharedBuffer(base: UnsafeMutablePointer(mutating: inBuf.baseAddress!))
             var cur = SharedBuffer(base: aBuf.baseAddress!), next = SharedBuffer(base: bBuf.baseAddress!)
             let out = SharedBuffer(base: outBuf.baseAddress!)
@@ -175,15 +199,19 @@ struct PermutohedralLattice: Sendable {
             let nb = SharedBuffer(base: UnsafeMutablePointer(mutating: nbBuf.baseAddress!))
             let pv = SharedBuffer(base: UnsafeMutablePointer(mutating: pvBuf.baseAddress!))
             let pw = SharedBuffer(base: UnsafeMutablePointer(mutating: pwBuf.baseAddress!))
+            let sIn = SharedBuffer(base: UnsafeMutablePointer(mutating: inScaleBuf.baseAddress!))
+            let sOut = SharedBuffer(base: UnsafeMutablePointer(mutating: outScaleBuf.baseAddress!))
 
-            // Splat: each vertex gathers its points' weighted values.
+            // Splat: each vertex gathers its points' weighted values (slot 0 stays zero).
             let splatInto = cur
+            for c in 0..<ch { splatInto[c] = 0; next[c] = 0 }
             parallelChunks(m, minimumChunk: 256) { range in
                 for v in range {
                     let dst = splatInto.base + (v + 1) * ch
+                    Lanes.zero(dst, ch)
                     for e in Int(start[v])..<Int(start[v + 1]) {
-                        let w = weight[e], s = src.base + Int(point[e]) * ch
-                        for c in 0..<ch { dst[c] += w * s[c] }
+                        let k = Int(point[e])
+                        Lanes.axpy(dst, weight[e] * sIn[k], src.base + k * ch, ch)
                     }
                 }
             }
@@ -193,29 +221,61 @@ struct PermutohedralLattice: Sendable {
                 parallelChunks(m, minimumChunk: 256) { range in
                     for v in range {
                         let n1 = Int(nb[(j * m + v) * 2]), n2 = Int(nb[(j * m + v) * 2 + 1])
-                        let o = from.base + (v + 1) * ch, p1 = from.base + n1 * ch, p2 = from.base + n2 * ch
-                        let dst = to.base + (v + 1) * ch
-                        for c in 0..<ch { dst[c] = o[c] + 0.5 * (p1[c] + p2[c]) }
+                        Lanes.blur(to.base + (v + 1) * ch, from.base + (v + 1) * ch, from.base + n1 * ch,
+                                   from.base + n2 * ch, ch)
                     }
                 }
                 swap(&cur, &next)
             }
-            // Slice: each point reads its simplex's vertices back. The gain 1/(1 + 2^−d) is
-            // Krähenbühl's, so a constant input comes back roughly unchanged in scale.
-            let alpha = 1 / (1 + pow(2, -Float(d)))
+            // Slice: each point reads its simplex's vertices back.
             let blurred = cur
             parallelChunks(pointCount, minimumChunk: 1024) { range in
                 for k in range {
                     let dst = out.base + k * ch
+                    if !accumulate { Lanes.zero(dst, ch) }
+                    let s = alpha * sOut[k]
                     for r in 0...d {
-                        let w = pw[k * (d + 1) + r] * alpha
-                        let s = blurred.base + Int(pv[k * (d + 1) + r]) * ch
-                        for c in 0..<ch { dst[c] += w * s[c] }
+                        Lanes.axpy(dst, s * pw[k * (d + 1) + r], blurred.base + Int(pv[k * (d + 1) + r]) * ch, ch)
                     }
                 }
             }
-        }}}}}}}}}}
-        return output
+        }}}}}}}}}}}}
+    }
+}
+
+/// Loops over a point's channels, eight lanes at a time.
+enum Lanes {
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func zero(_ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        dst.update(repeating: 0, count: n)
+    }
+
+    /// dst += a · x
+    @inline(__always) static func axpy(_ dst: UnsafeMutablePointer<Float>, _ a: Float, _ x: UnsafeMutablePointer<Float>, _ n: Int) {
+        var c = 0
+        while c + 8 <= n {
+            store(load(dst + c) + a * load(x + c), dst + c)
+            c += 8
+        }
+        while c < n { dst[c] += a * x[c]; c += 1 }
+    }
+
+    /// dst = o + ½ (p1 + p2)
+    @inline(__always) static func blur(_ dst: UnsafeMutablePointer<Float>, _ o: UnsafeMutablePointer<Float>,
+                                       _ p1: UnsafeMutablePointer<Float>, _ p2: UnsafeMutablePointer<Float>, _ n: Int) {
+        var c = 0
+        while c + 8 <= n {
+            store(load(o + c) + 0.5 * (load(p1 + c) + load(p2 + c)), dst + c)
+            c += 8
+        }
+        while c < n { dst[c] = o[c] + 0.5 * (p1[c] + p2[c]); c += 1 }
     }
 }
 
