@@ -104,3 +104,89 @@ enum BatchNormLoops {
         }
     }
 }
+
+/// Layer-norm loops over rows of length d (the normalised trailing axes), parallel over rows.
+enum LayerNormLoops {
+    static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, d: Int, eps: Float,
+                        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
+                        mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
+        Parallel.forChunks(rows, grain: Swift.max(1, 16384 / Swift.max(1, d))) { r in
+            for row in r {
+                let p = x + row * d, q = y + row * d
+                let m = Float(BatchNormLoops.sum(p, d) / Double(d))
+                let mv = Vec(repeating: m)
+                var acc = Vec(repeating: 0)
+                var i = 0
+                while i + 16 <= d { let c = loadVec(p + i) - mv; acc = acc.addingProduct(c, c); i += 16 }
+                var v = Double(acc.sum())
+                while i < d { let c = p[i] - m; v += Double(c * c); i += 1 }
+                let rs = 1 / (Float(v / Double(d)) + eps).squareRoot()
+                mean[row] = m
+                rstd[row] = rs
+                let rv = Vec(repeating: rs)
+                i = 0
+                while i + 16 <= d {
+                    var o = (loadVec(p + i) - mv) * rv
+                    if let weight { o = o * loadVec(weight + i) }
+                    if let bias { o = o + loadVec(bias + i) }
+                    storeVec(o, q + i)
+                    i += 16
+                }
+                while i < d {
+                    var o = (p[i] - m) * rs
+                    if let weight { o *= weight[i] }
+                    if let bias { o += bias[i] }
+                    q[i] = o
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·w.
+    static func inputGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                              rows: Int, d: Int, weight: UnsafePointer<Float>?,
+                              mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>) {
+        Parallel.forChunks(rows, grain: Swift.max(1, 16384 / Swift.max(1, d))) { r in
+            for row in r {
+                let p = x + row * d, q = g + row * d, o = dx + row * d
+                let (m, rs) = (mean[row], rstd[row])
+                var sg = 0.0, sgx = 0.0
+                for i in 0..<d {
+                    let gh = q[i] * (weight?[i] ?? 1)
+                    sg += Double(gh)
+                    sgx += Double(gh * (p[i] - m) * rs)
+                }
+                let mg = Float(sg / Double(d)), mgx = Float(sgx / Double(d))
+                for i in 0..<d {
+                    let gh = q[i] * (weight?[i] ?? 1)
+                    o[i] = rs * (gh - mg - (p[i] - m) * rs * mgx)
+                }
+            }
+        }
+    }
+
+    /// dw = Σ_rows g·x̂ and db = Σ_rows g (serial over rows, vectorised along d).
+    static func parameterGradients(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, rows: Int, d: Int,
+                                   mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                                   dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) {
+        dw?.update(repeating: 0, count: d)
+        db?.update(repeating: 0, count: d)
+        for row in 0..<rows {
+            let p = x + row * d, q = g + row * d
+            let mv = Vec(repeating: mean[row]), rv = Vec(repeating: rstd[row])
+            var i = 0
+            while i + 16 <= d {
+                let gv = loadVec(q + i)
+                if let dw { storeVec(loadVec(dw + i).addingProduct(gv, (loadVec(p + i) - mv) * rv), dw + i) }
+                if let db { storeVec(loadVec(db + i) + gv, db + i) }
+                i += 16
+            }
+            while i < d {
+                dw?[i] += q[i] * (p[i] - mean[row]) * rstd[row]
+                db?[i] += q[i]
+                i += 1
+            }
+        }
+    }
+}

@@ -71,12 +71,31 @@ extension Tensor {
                      "layerNorm: input \(shape) does not end with normalized shape \(normalizedShape)")
         if let weight { precondition(weight.shape == normalizedShape, "layerNorm: weight \(weight.shape), expected \(normalizedShape)") }
         if let bias { precondition(bias.shape == normalizedShape, "layerNorm: bias \(bias.shape), expected \(normalizedShape)") }
-        let axes = Array((rank - k)..<rank)
-        let centered = self - mean(axes: axes, keepDims: true)
-        var y = centered * (centered.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
-        if let weight { y = y * weight }
-        if let bias { y = y + bias }
-        return y
+        let d = normalizedShape.product, rows = count / Swift.max(d, 1)
+        let out = TensorStorage(count: count), mean = TensorStorage(count: rows), rstd = TensorStorage(count: rows)
+        LayerNormLoops.forward(pointer, out.pointer, rows: rows, d: d, eps: eps, weight: weight.map { UnsafePointer($0.pointer) },
+                               bias: bias.map { UnsafePointer($0.pointer) }, mean: mean.pointer, rstd: rstd.pointer)
+        let x = self
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        return Tensor.record("layerNorm", out, shape: shape, inputs: inputs) { g, _ in
+            var grads: [Tensor?] = []
+            if x.requiresGrad {
+                let dx = TensorStorage(count: x.count)
+                LayerNormLoops.inputGradient(x.pointer, g.pointer, dx.pointer, rows: rows, d: d,
+                                             weight: weight.map { UnsafePointer($0.pointer) }, mean: mean.pointer, rstd: rstd.pointer)
+                grads.append(Tensor(storage: dx, shape: x.shape))
+            } else { grads.append(nil) }
+            let dw = weight == nil ? nil : TensorStorage(count: d), db = bias == nil ? nil : TensorStorage(count: d)
+            if dw != nil || db != nil {
+                LayerNormLoops.parameterGradients(x.pointer, g.pointer, rows: rows, d: d, mean: mean.pointer, rstd: rstd.pointer,
+                                                  dw: dw?.pointer, db: db?.pointer)
+            }
+            if let dw { grads.append(Tensor(storage: dw, shape: normalizedShape)) }
+            if let db { grads.append(Tensor(storage: db, shape: normalizedShape)) }
+            return grads
+        }
     }
 
     /// Group normalisation (Wu & He, 2018): channels in `groups` groups, each normalised over its
@@ -84,9 +103,9 @@ extension Tensor {
     public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
         precondition(rank >= 2 && groups >= 1 && shape[1] % groups == 0, "groupNorm: \(groups) groups do not divide the channels of \(shape)")
         let (n, c) = (shape[0], shape[1])
-        let grouped = reshaped([n, groups, -1])
-        let centered = grouped - grouped.mean(axes: [2], keepDims: true)
-        var y = (centered * (centered.square().mean(axes: [2], keepDims: true) + eps).rsqrt()).reshaped(shape)
+        // Each (sample, group) is one row of the fused layer norm.
+        let d = count / Swift.max(n * groups, 1)
+        var y = reshaped([n, groups, d]).layerNorm(normalizedShape: [d], eps: eps).reshaped(shape)
         var statShape = [Int](repeating: 1, count: rank)
         statShape[1] = c
         if let weight { precondition(weight.shape == [c], "groupNorm: weight \(weight.shape), expected [\(c)]"); y = y * weight.reshaped(statShape) }
@@ -101,6 +120,16 @@ extension Tensor {
         if p == 1 { return self * 0 }
         let mask = Tensor.bernoulli(shape, p: 1 - p, generator: &generator) * (1 / (1 - p))
         return self * mask
+    }
+
+    /// Stochastic depth (timm's drop_path): zeroes whole samples (axis 0) with probability `p` and
+    /// scales the rest by 1/(1−p) in training; identity otherwise.
+    public func dropPath(p: Float, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        precondition(p >= 0 && p < 1, "dropPath: p = \(p) out of [0, 1)")
+        if !training || p == 0 { return self }
+        precondition(rank >= 1, "dropPath: input \(shape) has no batch axis")
+        let keep = Tensor.bernoulli([shape[0]] + [Int](repeating: 1, count: rank - 1), p: 1 - p, generator: &generator)
+        return self * (keep * (1 / (1 - p)))
     }
 
     /// softmax(Q·Kᵀ·scale + bias)·V over the last two axes (scale defaults to 1/√d).

@@ -47,7 +47,7 @@ extension Tensor {
         let s = TensorStorage(count: keep.product)
         reduceKernel(f, pointer, shape, s.pointer, keep)
         let x = self
-        return Tensor.record(op, s, shape: dropReduced(keep, set, keepDims: keepDims), inputs: [self]) { g, out in
+        return Tensor.record(op, s, shape: dropReduced(keep, set, keepDims: keepDims), inputs: [self], savesOutput: true) { g, out in
             // The gradient is shared evenly among the elements equal to the extremum.
             let mask = x.eq(out.reshaped(keep))
             let ties = mask.sum(axes: Array(set), keepDims: true)
@@ -94,7 +94,7 @@ extension Tensor {
         let (outer, n, inner) = splitAround(ax)
         let s = TensorStorage(count: count)
         SoftmaxKernel.forward(pointer, s.pointer, outer: outer, n: n, inner: inner, log: false)
-        return Tensor.record("softmax", s, shape: shape, inputs: [self]) { g, y in
+        return Tensor.record("softmax", s, shape: shape, inputs: [self], savesOutput: true) { g, y in
             // dx = y · (g − Σ g·y)
             let gs = TensorStorage(count: g.count)
             SoftmaxKernel.backward(y.pointer, g.pointer, gs.pointer, outer: outer, n: n, inner: inner, log: false)
@@ -108,7 +108,7 @@ extension Tensor {
         let (outer, n, inner) = splitAround(ax)
         let s = TensorStorage(count: count)
         SoftmaxKernel.forward(pointer, s.pointer, outer: outer, n: n, inner: inner, log: true)
-        return Tensor.record("logSoftmax", s, shape: shape, inputs: [self]) { g, y in
+        return Tensor.record("logSoftmax", s, shape: shape, inputs: [self], savesOutput: true) { g, y in
             // dx = g − softmax · Σ g
             let gs = TensorStorage(count: g.count)
             SoftmaxKernel.backward(y.pointer, g.pointer, gs.pointer, outer: outer, n: n, inner: inner, log: true)
