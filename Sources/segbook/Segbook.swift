@@ -9,6 +9,8 @@ struct Segbook: AsyncParsableCommand {
         subcommands: [
             // Book (issue: runner, HTML review).
             // Models (issues: architectures, measurement, drawing, training, performance).
+            SummaryCommand.self,
+            DrawCommand.self,
         ]
     )
 }
