@@ -41,6 +41,21 @@ extension ModelGraph {
         for node in nodes where representative[node.id] == node.id {
             for g in groupPath(node) where !groupSet.contains(g) { groupSet.insert(g); groupIDs.append(g) }
         }
+        // A flat numbered Sequential with several poolings (VGG's `features.0` ... `features.30`)
+        // splits into one block per pooling: `features block 1` ... (pooling closes a block).
+        var virtualGroup: [Int: (id: String, label: String, parent: String)] = [:]
+        for g in groupIDs {
+            let members = nodes.filter { n in
+                representative[n.id] == n.id && n.name.hasPrefix(g + ".") && Int(n.name.dropFirst(g.count + 1)) != nil
+            }
+            let pools = members.filter { if case .maxPool = $0.operation { true } else { false } }.count
+            guard pools >= 2 else { continue }
+            var block = 0
+            for n in members {
+                virtualGroup[n.id] = ("\(g)#\(block)", "\(g.split(separator: ".").last ?? "") block \(block + 1)", g)
+                if case .maxPool = n.operation { block += 1 }
+            }
+        }
         for g in groupIDs {
             let parts = g.split(separator: ".").map(String.init)
             let parent = parts.count > 1 ? parts.dropLast().joined(separator: ".") : nil
@@ -48,13 +63,22 @@ extension ModelGraph {
                 c.hasPrefix(g + ".") && c.split(separator: ".").count == parts.count + 1 && Int(c.split(separator: ".").last!) != nil
             }.count
             let last = parts.last ?? g
-            let label = Int(last) != nil && parts.count > 1 ? "\(parts[parts.count - 2]) \(last)" : last
+            // `decoder.0.1` reads "decoder 0.1": the last named part, then the indices.
+            let named = parts.lastIndex { Int($0) == nil }
+            let label = Int(last) != nil ? ((named.map { parts[$0] + " " } ?? "") + parts[((named ?? -1) + 1)...].joined(separator: ".")) : last
             d.addGroup("g:" + g, label, parent: parent.map { "g:" + $0 }, repeatCount: numberedChildren >= 2 ? numberedChildren : 1)
         }
         for node in nodes where representative[node.id] == node.id {
             var label = node.id == 0 ? "input" : Self.shortLabel(node)
             if let more = suffixes[node.id] { label += " + " + more.joined(separator: " + ") }
-            let group = groupPath(node).last.map { "g:" + $0 }
+            var group = groupPath(node).last.map { "g:" + $0 }
+            if let v = virtualGroup[node.id] {
+                group = "g:" + v.id
+                if !groupSet.contains(v.id) {
+                    groupSet.insert(v.id)
+                    d.addGroup("g:" + v.id, v.label, parent: "g:" + v.parent)
+                }
+            }
             let shape: Diagram.Shape = node.id == 0 ? Diagram.Shape(tensorShape: inputShape) : Diagram.Shape(tensorShape: node.outputShape)
             d.add("n\(node.id)", label, kind: Self.kind(node), shape: shape, group: group)
         }

@@ -93,8 +93,12 @@ extension ModelGraph.Node: @unchecked Sendable {}
 
 extension Module {
     /// Traces one forward pass of `forward` on a deterministic input of `shape` (no gradient kept)
-    /// into a `ModelGraph`. The model's mode is left as it is.
+    /// into a `ModelGraph`, in eval mode (batch norm on running statistics, so a batch of one passes
+    /// global pooling); the model's mode is restored.
     public func trace(input shape: [Int], _ forward: (Tensor) -> Tensor) -> ModelGraph {
+        let savedMode = mode
+        mode = .eval
+        defer { mode = savedMode }
         var generator = SeededGenerator(seed: 0)
         let x = Tensor.uniform(shape, low: -1, high: 1, generator: &generator)
         let (output, recorder) = noGrad { Trace.recording { forward(x) } }
@@ -170,6 +174,7 @@ extension ModelGraph {
             nodes.append(node)
             for (k, out) in event.outputs.enumerated() { producer[out.identity] = (id, k) }
         }
+        Self.nameOpsByTheirBlock(&nodes)
         self.inputShape = input.shape
         self.nodes = nodes
         self.outputNode = output.flatMap { producer[$0.identity]?.node } ?? nodes.count - 1
@@ -177,6 +182,30 @@ extension ModelGraph {
         self.trainableParams = module.parameterCount
         self.edges = []
         self.edges = Self.edges(of: nodes)
+    }
+
+    /// An op outside layers is first named after its latest input's module; this moves it to the
+    /// block that holds both that module and the op's first consumer (`layer3.0.downsample.add` →
+    /// `layer3.0.add`; U-Net's concat → `decoder.0.concat`).
+    static func nameOpsByTheirBlock(_ nodes: inout [Node]) {
+        var firstConsumer: [Int: Int] = [:]
+        for node in nodes { for s in node.inputSources where s.node >= 0 && firstConsumer[s.node] == nil { firstConsumer[s.node] = node.id } }
+        func parent(_ name: String) -> [Substring] { Array(name.split(separator: ".").dropLast()) }
+        var used: [String: Int] = [:]
+        for i in nodes.indices where nodes[i].id > 0 {
+            guard nodes[i].type.first?.isLowercase == true else { continue }  // ops have lower-case names
+            var prefix = parent(nodes[i].name)
+            if let c = firstConsumer[nodes[i].id] {
+                let consumer = parent(nodes[c].name)
+                var common: [Substring] = []
+                for (a, b) in zip(prefix, consumer) { if a == b { common.append(a) } else { break } }
+                prefix = common.count <= 1 ? consumer : common  // little shared: the block it feeds
+            }
+            let base = (prefix.map(String.init) + [nodes[i].type]).joined(separator: ".")
+            let n = used[base, default: 0]
+            used[base] = n + 1
+            nodes[i].name = n == 0 ? base : "\(base)_\(n)"
+        }
     }
 
     static func operation(of m: Module, outputs: [Tensor]) -> Operation {

@@ -66,7 +66,8 @@ public struct PeakMemory: Sendable {
     /// Engine bytes allocated at the high-water mark during an inference forward pass (no graph kept),
     /// above what was live before it.
     public var forward: Int
-    /// The same during one training step: forward with autodiff, cross-entropy loss, backward.
+    /// The same during one training step: forward with autodiff, cross-entropy loss, backward (train
+    /// mode; eval-mode batch norm for a batch of one).
     public var trainStep: Int
     /// Bytes live before (parameters, the input).
     public var baseline: Int
@@ -105,7 +106,9 @@ extension SegmentationModel {
         TensorMemory.resetPeak()
         _ = noGrad { self(x) }
         let forward = TensorMemory.peakBytes - baseline
-        mode = .train
+        // Train mode needs two values per channel in batch norm: with a batch of one and global
+        // pooling (ASPP, PPM) the step runs with eval-mode batch norm, autodiff on.
+        mode = shape[0] > 1 ? .train : .eval
         TensorMemory.resetPeak()
         let logits = self(x)
         let labels = Tensor.zeros([logits.shape[0], logits.shape[2], logits.shape[3]])
