@@ -168,9 +168,13 @@ extension Tensor {
                                         inputShapes: inputs.map(\.shape),
                                         savedOutput: savesOutput ? Tensor(storage: storage, shape: shape) : nil,
                                         backward: backward)
-            return Tensor(node: TensorNode(storage: storage, shape: shape, function: function))
+            let result = Tensor(node: TensorNode(storage: storage, shape: shape, function: function))
+            if Trace.isActive { Trace.op(op, inputs: inputs, output: result) }
+            return result
         }
-        return Tensor(storage: storage, shape: shape)
+        let result = Tensor(storage: storage, shape: shape)
+        if Trace.isActive { Trace.op(op, inputs: inputs, output: result) }
+        return result
     }
 
     /// Reverse-mode autodiff from this scalar (or from any tensor, given `gradient` of its shape).

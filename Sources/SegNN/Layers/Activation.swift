@@ -3,7 +3,7 @@ import SegTensor
 /// max(x, 0), elementwise (torch.nn.ReLU).
 public final class ReLU: Module, Layer {
     override public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { traced(input) { input.relu() } }
 }
 
 /// Gaussian error linear unit (torch.nn.GELU): exact (erf) by default, or the tanh approximation.
@@ -13,24 +13,24 @@ public final class GELU: Module, Layer {
         precondition(approximate == "none" || approximate == "tanh", "GELU: approximate must be \"none\" or \"tanh\", got \"\(approximate)\"")
         approximateTanh = approximate == "tanh"
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.gelu(approximate: approximateTanh) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { traced(input) { input.gelu(approximate: approximateTanh) } }
 }
 
 /// Logistic sigmoid, elementwise (torch.nn.Sigmoid).
 public final class Sigmoid: Module, Layer {
     override public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.sigmoid() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { traced(input) { input.sigmoid() } }
 }
 
 /// Hyperbolic tangent, elementwise (torch.nn.Tanh).
 public final class Tanh: Module, Layer {
     override public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.tanh() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { traced(input) { input.tanh() } }
 }
 
 /// max(x, 0) + slope · min(x, 0) (torch.nn.LeakyReLU).
 public final class LeakyReLU: Module, Layer {
     public let negativeSlope: Float
     public init(negativeSlope: Float = 0.01) { self.negativeSlope = negativeSlope }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.leakyRelu(slope: negativeSlope) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { traced(input) { input.leakyRelu(slope: negativeSlope) } }
 }

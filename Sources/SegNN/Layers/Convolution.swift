@@ -49,7 +49,7 @@ public final class Conv2d: Module, Layer {
     public var kernelSize: (Int, Int) { (weight.shape[2], weight.shape[3]) }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        traced(input) { input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups) }
     }
 }
 
@@ -106,7 +106,7 @@ public final class ConvTranspose2d: Module, Layer {
     public var kernelSize: (Int, Int) { (weight.shape[2], weight.shape[3]) }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding,
-                              outputPadding: outputPadding, groups: groups, dilation: dilation)
+        traced(input) { input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding,
+                                              outputPadding: outputPadding, groups: groups, dilation: dilation) }
     }
 }

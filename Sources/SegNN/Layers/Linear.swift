@@ -23,6 +23,6 @@ public final class Linear: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == inFeatures, "Linear: input \(input.shape) has last dimension \(input.shape.last ?? 0), weight \(weight.shape) expects \(inFeatures)")
-        return input.linear(weight: weight, bias: bias)
+        return traced(input) { input.linear(weight: weight, bias: bias) }
     }
 }

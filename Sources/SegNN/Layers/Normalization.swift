@@ -43,8 +43,8 @@ public final class BatchNorm2d: Module, Layer {
             count.update { $0[0] += 1 }
             if momentum == nil { factor = 1 / count.item() }
         }
-        return input.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                               training: training || runningMean == nil, momentum: factor, eps: eps)
+        return traced(input) { input.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                               training: training || runningMean == nil, momentum: factor, eps: eps) }
     }
 }
 
@@ -72,7 +72,7 @@ public final class LayerNorm: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.layerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+        traced(input) { input.layerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps) }
     }
 }
 
@@ -96,7 +96,7 @@ public final class GroupNorm: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.groupNorm(groups: numGroups, weight: weight, bias: bias, eps: eps)
+        traced(input) { input.groupNorm(groups: numGroups, weight: weight, bias: bias, eps: eps) }
     }
 }
 
@@ -114,7 +114,7 @@ public final class Dropout: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         guard mode == .train, p > 0 else { return input }
-        return DefaultGenerator.with { input.dropout(p: p, training: true, generator: &$0) }
+        return traced(input) { DefaultGenerator.with { input.dropout(p: p, training: true, generator: &$0) } }
     }
 }
 

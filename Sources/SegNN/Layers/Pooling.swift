@@ -36,8 +36,8 @@ public final class MaxPool2d: Module, Layer {
 
     /// The pooled values and the flat (y·W + x) index of each maximum in its input plane.
     public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-        input.maxPool2dWithIndices(kernelSize: kernelSize, stride: stride, padding: padding,
-                                   dilation: dilation, ceilMode: ceilMode)
+        let r = Trace.layer(self, inputs: [input]) { let p = input.maxPool2dWithIndices(kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode); return [p.output, p.indices] }
+        return (r[0], r[1])
     }
 }
 
@@ -59,7 +59,7 @@ public final class MaxUnpool2d: Module {
 
     /// `outputSize` (H, W) restores sizes that pooling rounded down; default (H−1)·s − 2p + k.
     public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: (Int, Int)? = nil) -> Tensor {
-        input.maxUnpool2d(indices: indices, kernelSize: kernelSize, stride: stride, padding: padding, outputSize: outputSize)
+        Trace.layer(self, inputs: [input, indices]) { [input.maxUnpool2d(indices: indices, kernelSize: kernelSize, stride: stride, padding: padding, outputSize: outputSize)] }[0]
     }
 }
 
@@ -91,8 +91,8 @@ public final class AvgPool2d: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
-                        countIncludePad: countIncludePad)
+        traced(input) { input.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                                        countIncludePad: countIncludePad) }
     }
 }
 
@@ -106,7 +106,7 @@ public final class AdaptiveAvgPool2d: Module, Layer {
     public init(outputSize: (Int, Int)) { self.outputSize = outputSize }
     public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.adaptiveAvgPool2d(outputSize: outputSize) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { traced(input) { input.adaptiveAvgPool2d(outputSize: outputSize) } }
 }
 
 /// Resampling to a size or by a factor (torch.nn.Upsample): `.nearest`, `.bilinear(alignCorners:)`,
@@ -146,9 +146,11 @@ public final class Upsample: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        switch target {
-        case .size(let h, let w): input.resized(to: (h, w), mode: interpolation)
-        case .scaleFactor(let f): input.upsampled(scaleFactor: f, mode: interpolation)
+        traced(input) {
+            switch target {
+            case .size(let h, let w): input.resized(to: (h, w), mode: interpolation)
+            case .scaleFactor(let f): input.upsampled(scaleFactor: f, mode: interpolation)
+            }
         }
     }
 }

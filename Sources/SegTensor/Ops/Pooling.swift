@@ -26,6 +26,7 @@ extension Tensor {
             PoolingLoops.scatter(g.pointer, indices.pointer, planes: n * c, inPlane: oh * ow, outPlane: h * w, gs.pointer)
             return [Tensor(storage: gs, shape: inShape)]
         }
+        if Trace.isActive { Trace.annotate(out, attributes: ["kernel": [kernelSize.0, kernelSize.1], "stride": [st.0, st.1], "padding": [padding.0, padding.1], "dilation": [dilation.0, dilation.1]], extraOutputs: [indices]) }
         return (out, indices)
     }
 
@@ -52,11 +53,13 @@ extension Tensor {
         // PyTorch assigns (last write wins for duplicate indices); values here are added.
         PoolingLoops.scatter(pointer, indices.pointer, planes: n * c, inPlane: h * w, outPlane: oh * ow, s.pointer)
         let inShape = shape
-        return Tensor.record("maxUnpool2d", s, shape: [n, c, oh, ow], inputs: [self]) { g, _ in
+        let out = Tensor.record("maxUnpool2d", s, shape: [n, c, oh, ow], inputs: [self]) { g, _ in
             let gs = TensorStorage(count: inShape.product)
             PoolingLoops.gather(g.pointer, indices.pointer, planes: n * c, xPlane: oh * ow, yPlane: h * w, gs.pointer)
             return [Tensor(storage: gs, shape: inShape)]
         }
+        if Trace.isActive { Trace.annotate(out, attributes: ["kernel": [kernelSize, kernelSize], "stride": [st, st], "padding": [padding, padding]], extraInputs: [indices]) }
+        return out
     }
 
     /// Average pooling (PyTorch's avg_pool2d: `countIncludePad` counts padding in the divisor).

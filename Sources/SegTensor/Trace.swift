@@ -1,0 +1,90 @@
+import Foundation
+
+/// One call seen while tracing a forward pass: a leaf layer (`module` set, its inner ops hidden) or
+/// a tensor op outside any layer (`op` set: "add", "concat", "resized", "matmul", ...).
+public struct TraceEvent {
+    /// The layer object (a `Module` from SegNN), or nil for a tensor op.
+    public var module: AnyObject?
+    /// The op's name for a tensor op; "" for a layer.
+    public var op: String
+    /// The tensors read (a pooling's indices included, for max-unpooling).
+    public var inputs: [Tensor]
+    /// The tensors made (a max-pooling's indices are its second output).
+    public var outputs: [Tensor]
+    /// Settings an op states for the tracer (`kernel`, `stride`, `padding`, `dilation` of a pooling op).
+    public var attributes: [String: [Int]]
+}
+
+/// The events of one traced forward pass, in execution order. It keeps the tensors it saw alive,
+/// so that their identities stay unique while tracing.
+public final class TraceRecorder: @unchecked Sendable {
+    public private(set) var events: [TraceEvent] = []
+    var depth = 0
+    public init() {}
+
+    func append(_ event: TraceEvent) { events.append(event) }
+
+    func annotate(output: Tensor, attributes: [String: [Int]], extraInputs: [Tensor], extraOutputs: [Tensor]) {
+        guard depth == 0, let i = events.lastIndex(where: { $0.outputs.contains { $0.identity == output.identity } }) else { return }
+        events[i].attributes.merge(attributes) { _, new in new }
+        events[i].inputs += extraInputs
+        events[i].outputs += extraOutputs
+    }
+}
+
+/// Tracing: off by default; when off, each hook costs one branch on `Trace.isActive`.
+/// `Trace.recording { model(x) }` turns it on for the calling thread only.
+public enum Trace {
+    nonisolated(unsafe) private static var activeCount = 0
+    private static let lock = NSLock()
+    private static let key = "segbook.TraceRecorder"
+
+    /// Whether some thread is tracing (the cheap check the hooks make first).
+    @inline(__always) public static var isActive: Bool { activeCount > 0 }
+
+    /// The recorder of the calling thread, if it is tracing.
+    public static var current: TraceRecorder? {
+        isActive ? Thread.current.threadDictionary[key] as? TraceRecorder : nil
+    }
+
+    /// Runs `body` with tracing on for this thread; returns its value and the recorded events.
+    public static func recording<T>(_ body: () throws -> T) rethrows -> (value: T, recorder: TraceRecorder) {
+        let recorder = TraceRecorder()
+        let previous = Thread.current.threadDictionary[key]
+        Thread.current.threadDictionary[key] = recorder
+        lock.withLock { activeCount += 1 }
+        defer {
+            lock.withLock { activeCount -= 1 }
+            Thread.current.threadDictionary[key] = previous
+        }
+        return (try body(), recorder)
+    }
+
+    /// A leaf layer's call: the ops inside `body` are not recorded, the layer is, as one event.
+    public static func layer(_ module: AnyObject, inputs: [Tensor], _ body: () -> [Tensor]) -> [Tensor] {
+        guard let recorder = current else { return body() }
+        recorder.depth += 1
+        let outputs = body()
+        recorder.depth -= 1
+        if recorder.depth == 0 { recorder.append(TraceEvent(module: module, op: "", inputs: inputs, outputs: outputs, attributes: [:])) }
+        return outputs
+    }
+
+    /// A tensor op (called from `Tensor.record`): recorded when outside every layer.
+    static func op(_ name: String, inputs: [Tensor], output: Tensor) {
+        guard let recorder = current, recorder.depth == 0 else { return }
+        recorder.append(TraceEvent(module: nil, op: name, inputs: inputs, outputs: [output], attributes: [:]))
+    }
+
+    /// Adds what `Tensor.record` cannot see to the op that made `output`: its settings, inputs that
+    /// carry no gradient (unpooling's indices) and extra outputs (pooling's indices).
+    public static func annotate(_ output: Tensor, attributes: [String: [Int]] = [:], extraInputs: [Tensor] = [],
+                                extraOutputs: [Tensor] = []) {
+        current?.annotate(output: output, attributes: attributes, extraInputs: extraInputs, extraOutputs: extraOutputs)
+    }
+}
+
+extension Tensor {
+    /// The identity of this tensor's value (copies share it): how a trace links producers to consumers.
+    public var identity: ObjectIdentifier { ObjectIdentifier(node) }
+}
