@@ -38,8 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
             output: URL(fileURLWithPath: output),
             watched: [URL(fileURLWithPath: chapters)] + watch.map { URL(fileURLWithPath: $0) },
             port: port,
+            log: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },  // unbuffered: seen at once, even in a pipe
             rebuild: { [arguments] in await Self.build(executable: executable, arguments: arguments) })
-        try await preview.run()
+        do { try await preview.run() } catch let error as LivePreview.CannotListen {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 
     /// Runs `segbook build` in a child process, so that whatever a build does (even crash) the server

@@ -26,17 +26,33 @@ public final class LivePreview: Sendable {
         self.output = output; self.watched = watched; self.port = port; self.log = log; self.rebuild = rebuild
     }
 
-    /// Builds once, then serves and watches until the task is cancelled.
+    /// Serves at once (the last build's pages, if any), builds, then watches until the task is cancelled.
+    /// Throws `LivePreview.CannotListen` when the port cannot be had.
     public func run(pollInterval: Duration = .milliseconds(300)) async throws {
-        await rebuildAndNotify()
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), logger: .disabled, handler: handler())
-        log("segbook: serving \(output.path) at http://127.0.0.1:\(port)/ (Ctrl-C to stop)")
+        let port = self.port
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            group.addTask { try await self.watch(pollInterval: pollInterval) }
+            group.addTask {
+                do { try await server.run() } catch where !(error is CancellationError) {
+                    throw CannotListen(port: port, reason: "\(error)")
+                }
+            }
+            group.addTask {
+                try await server.waitUntilListening()
+                self.log("segbook: serving \(self.output.path) at http://127.0.0.1:\(port)/ (Ctrl-C to stop)")
+                await self.rebuildAndNotify()
+                try await self.watch(pollInterval: pollInterval)
+            }
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// The server could not listen on its port (most often: another server has it).
+    public struct CannotListen: Error, CustomStringConvertible {
+        public var port: UInt16
+        public var reason: String
+        public var description: String { "127.0.0.1:\(port): cannot listen (\(reason)); is another server using it? Try --port" }
     }
 
     /// The routes: the live-reload socket and script, and the files of `output` (pages with the script added).

@@ -160,7 +160,7 @@ struct BookRenderer {
         var html = layout.head(title: book.title, usesMath: false, styles: styles)
         html += "<body class=\"single-file\">\n" + layout.topBar(homeHref: "#index")
         html += "<div class=\"layout\">\n"
-        html += layout.sidebar(current: nil, href: { "#\($0)" }, homeHref: "#index")
+        html += layout.sidebar(current: "", href: { "#\($0)" }, homeHref: "#index")  // one page: no entry is "current"
         html += "<main class=\"content\" id=\"content\">\n"
         for page in all {
             html += "<article class=\"book-part\" id=\"part-\(HTML.escape(page.name))\">\n\(page.article)</article>\n"
