@@ -158,15 +158,20 @@ public struct ChapterResult: Sendable, Equatable, Codable {
     public var cells: [CellResult]
     /// Inline `{swift}` values by `InlineExpression.id` (absent when not evaluated).
     public var inlineValues: [Int: String]
+    /// Inline expressions that failed (did not compile, threw, or crashed), by id, with the message.
+    public var inlineErrors: [Int: String]
     public var seconds: Double
     public var fromCache: Bool
 
-    public init(name: String, cells: [CellResult], inlineValues: [Int: String] = [:], seconds: Double = 0, fromCache: Bool = false) {
-        self.name = name; self.cells = cells; self.inlineValues = inlineValues; self.seconds = seconds; self.fromCache = fromCache
+    public init(name: String, cells: [CellResult], inlineValues: [Int: String] = [:], inlineErrors: [Int: String] = [:],
+                seconds: Double = 0, fromCache: Bool = false) {
+        self.name = name; self.cells = cells; self.inlineValues = inlineValues; self.inlineErrors = inlineErrors
+        self.seconds = seconds; self.fromCache = fromCache
     }
 
+    /// A cell failed unexpectedly, or an inline expression failed.
     public var failed: Bool {
-        cells.contains { if case .failed = $0.status { true } else { false } }
+        !inlineErrors.isEmpty || cells.contains { if case .failed = $0.status { true } else { false } }
     }
 }
 
