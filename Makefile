@@ -1,8 +1,11 @@
 # segbook: the two commands a reader needs are `make book` and `make test`.
+# One configuration for everything: `swift build --build-tests` and `swift build` compile the
+# dependencies (swift-syntax: minutes) with different flags, so both targets build with tests and
+# `swift test` reuses that build.
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release/segbook
 APT_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev libpng-dev libdnnl-dev libopenblas-dev \
-	libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core libjs-katex fonts-katex
+	libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core libjs-katex fonts-katex chromium
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: book test deps build check clean
@@ -14,7 +17,7 @@ book: deps build
 
 ## Unit tests, then every chapter cell re-run and compared with its recorded result.
 test: deps build
-	swift test $(SWIFT_FLAGS)
+	swift test --skip-build $(SWIFT_FLAGS)
 	$(BIN) check --quick
 
 ## Install the Debian packages the build needs, only when one is missing.
@@ -28,7 +31,7 @@ deps:
 	fi
 
 build:
-	swift build $(SWIFT_FLAGS)
+	swift build --build-tests $(SWIFT_FLAGS)
 
 check: build
 	$(BIN) check
