@@ -312,6 +312,17 @@ let check = GradientCheck()
             var g = SeededGenerator(seed: 7)
             return xs[0].dropout(p: 0.3, training: true, generator: &g)
         }
+        check.check([randn([6, 2, 3])]) { xs in
+            var g = SeededGenerator(seed: 5)
+            return xs[0].dropPath(p: 0.5, training: true, generator: &g)
+        }
+        var g = SeededGenerator(seed: 5)
+        let kept = Tensor.ones([64, 3]).dropPath(p: 0.25, training: true, generator: &g).scalars
+        for row in 0..<64 {
+            let v = kept[row * 3]
+            #expect(v == 0 || Swift.abs(v - 1 / 0.75) < 1e-6)
+            #expect(kept[row * 3 + 1] == v && kept[row * 3 + 2] == v)
+        }
         let mask = Tensor(shape: [1, 3, 4], scalars: [1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0])
         check.check([randn([2, 3, 5], seed: 1), randn([2, 4, 5], seed: 2), randn([2, 4, 2], seed: 3), randn([3, 4], seed: 4)]) {
             Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], bias: $0[3], mask: mask)

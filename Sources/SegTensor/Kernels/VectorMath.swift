@@ -50,9 +50,30 @@ func vTwoPhi(_ x: Vec) -> Vec {
     return (2 - erfcAbs).replacing(with: erfcAbs, where: x .< 0)
 }
 
+/// erf for 16 lanes: Eigen's rational approximation x·P(x²)/Q(x²) on [−4, 4] (a few ulp; no exp).
+@inline(__always)
+func verf(_ x: Vec) -> Vec {
+    let four = Vec(repeating: 4)
+    let xc = x.replacing(with: -four, where: x .< -four).replacing(with: four, where: x .> four)
+    let x2 = xc * xc
+    var p = Vec(repeating: -2.72614225801306e-10)
+    p = Vec(repeating: 2.77068142495902e-08).addingProduct(p, x2)
+    p = Vec(repeating: -2.10102402082508e-06).addingProduct(p, x2)
+    p = Vec(repeating: -5.69250639462346e-05).addingProduct(p, x2)
+    p = Vec(repeating: -7.34990630326855e-04).addingProduct(p, x2)
+    p = Vec(repeating: -2.95459980854025e-03).addingProduct(p, x2)
+    p = Vec(repeating: -1.60960333262415e-02).addingProduct(p, x2)
+    var q = Vec(repeating: -1.45660718464996e-05)
+    q = Vec(repeating: -2.13374055278905e-04).addingProduct(q, x2)
+    q = Vec(repeating: -1.68282697438203e-03).addingProduct(q, x2)
+    q = Vec(repeating: -7.37332916720468e-03).addingProduct(q, x2)
+    q = Vec(repeating: -1.42647390514189e-02).addingProduct(q, x2)
+    return xc * p / q
+}
+
 /// GELU, erf form: x·Φ(x).
 @inline(__always)
-func vgelu(_ x: Vec) -> Vec { 0.5 * x * vTwoPhi(x) }
+func vgelu(_ x: Vec) -> Vec { 0.5 * x * (1 + verf(x * 0.70710678118654752)) }
 
 /// d GELU / dx = Φ(x) + x·φ(x).
 @inline(__always)

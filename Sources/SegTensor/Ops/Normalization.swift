@@ -103,9 +103,9 @@ extension Tensor {
     public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
         precondition(rank >= 2 && groups >= 1 && shape[1] % groups == 0, "groupNorm: \(groups) groups do not divide the channels of \(shape)")
         let (n, c) = (shape[0], shape[1])
-        let grouped = reshaped([n, groups, -1])
-        let centered = grouped - grouped.mean(axes: [2], keepDims: true)
-        var y = (centered * (centered.square().mean(axes: [2], keepDims: true) + eps).rsqrt()).reshaped(shape)
+        // Each (sample, group) is one row of the fused layer norm.
+        let d = count / Swift.max(n * groups, 1)
+        var y = reshaped([n, groups, d]).layerNorm(normalizedShape: [d], eps: eps).reshaped(shape)
         var statShape = [Int](repeating: 1, count: rank)
         statShape[1] = c
         if let weight { precondition(weight.shape == [c], "groupNorm: weight \(weight.shape), expected [\(c)]"); y = y * weight.reshaped(statShape) }
@@ -120,6 +120,16 @@ extension Tensor {
         if p == 1 { return self * 0 }
         let mask = Tensor.bernoulli(shape, p: 1 - p, generator: &generator) * (1 / (1 - p))
         return self * mask
+    }
+
+    /// Stochastic depth (timm's drop_path): zeroes whole samples (axis 0) with probability `p` and
+    /// scales the rest by 1/(1−p) in training; identity otherwise.
+    public func dropPath(p: Float, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        precondition(p >= 0 && p < 1, "dropPath: p = \(p) out of [0, 1)")
+        if !training || p == 0 { return self }
+        precondition(rank >= 1, "dropPath: input \(shape) has no batch axis")
+        let keep = Tensor.bernoulli([shape[0]] + [Int](repeating: 1, count: rank - 1), p: 1 - p, generator: &generator)
+        return self * (keep * (1 / (1 - p)))
     }
 
     /// softmax(Q·Kᵀ·scale + bias)·V over the last two axes (scale defaults to 1/√d).
