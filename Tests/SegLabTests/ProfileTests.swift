@@ -82,6 +82,12 @@ final class TestAttention: Module, Layer {
         #expect(l.min <= l.median && l.median <= l.max && l.threads >= 1)
     }
 
+    @Test func modelLatencyTimesForwardPasses() {
+        let l = UNet.book(classes: 4).latency(input: [2, 3, 32, 32], warmup: 1, repeats: 3)
+        #expect(l.seconds.count == 3 && l.imagesPerRun == 2 && l.median > 0)
+        #expect(abs(l.imagesPerSecond - 2 / l.median) < 1e-9)
+    }
+
     @Test func summaryRowsAndJSONKeys() {
         let model = UNet.book(classes: 4)
         let s = model.summary(input: [1, 3, 32, 32], memory: true)

@@ -10,10 +10,16 @@ extension ModelGraph {
     /// `backbone.layer3`, `backbone.layer3.2`), with numbered blocks counted (`layer3` ×6), and
     /// collapse to `depth` (0: top-level stages only; nil: everything). Skips, pooling-index links,
     /// concat and add inputs keep their kinds, so SegDraw picks a U for encoder–decoders and draws
-    /// ASPP/PPM branches side by side.
+    /// ASPP/PPM branches side by side. Nodes that do not lead to the output (auxiliary heads) are
+    /// left out of the figure (not out of the graph's FLOPs).
     public func diagram(title: String? = nil, depth: Int? = nil) -> Diagram {
         var d = Diagram(title: title)
         d.depth = depth
+        // Only what leads to the output: an auxiliary head computed beside it is left out.
+        var live: Set<Int> = [outputNode]
+        for node in nodes.reversed() where live.contains(node.id) {
+            for s in node.inputSources where s.node >= 0 { live.insert(s.node) }
+        }
         // Fold norm/activation/dropout nodes into their single producer when it feeds only them.
         var consumers: [Int: Int] = [:]
         for e in edges { consumers[e.from, default: 0] += 1 }
@@ -38,7 +44,7 @@ extension ModelGraph {
             let parts = node.name.split(separator: ".").map(String.init)
             return (1..<max(parts.count, 1)).map { parts[0..<$0].joined(separator: ".") }
         }
-        for node in nodes where representative[node.id] == node.id {
+        for node in nodes where representative[node.id] == node.id && live.contains(node.id) {
             for g in groupPath(node) where !groupSet.contains(g) { groupSet.insert(g); groupIDs.append(g) }
         }
         // A flat numbered Sequential with several poolings (VGG's `features.0` ... `features.30`)
@@ -46,7 +52,7 @@ extension ModelGraph {
         var virtualGroup: [Int: (id: String, label: String, parent: String)] = [:]
         for g in groupIDs {
             let members = nodes.filter { n in
-                representative[n.id] == n.id && n.name.hasPrefix(g + ".") && Int(n.name.dropFirst(g.count + 1)) != nil
+                representative[n.id] == n.id && live.contains(n.id) && n.name.hasPrefix(g + ".") && Int(n.name.dropFirst(g.count + 1)) != nil
             }
             let pools = members.filter { if case .maxPool = $0.operation { true } else { false } }.count
             guard pools >= 2 else { continue }
@@ -68,7 +74,7 @@ extension ModelGraph {
             let label = Int(last) != nil ? ((named.map { parts[$0] + " " } ?? "") + parts[((named ?? -1) + 1)...].joined(separator: ".")) : last
             d.addGroup("g:" + g, label, parent: parent.map { "g:" + $0 }, repeatCount: numberedChildren >= 2 ? numberedChildren : 1)
         }
-        for node in nodes where representative[node.id] == node.id {
+        for node in nodes where representative[node.id] == node.id && live.contains(node.id) {
             var label = node.id == 0 ? "input" : Self.shortLabel(node)
             if let more = suffixes[node.id] { label += " + " + more.joined(separator: " + ") }
             var group = groupPath(node).last.map { "g:" + $0 }
@@ -86,7 +92,7 @@ extension ModelGraph {
         var seen: Set<Diagram.Edge> = []
         for e in edges {
             let (a, b) = (representative[e.from], representative[e.to])
-            guard a != b else { continue }
+            guard a != b, live.contains(e.from), live.contains(e.to) else { continue }
             let kind: Diagram.EdgeKind = switch e.kind {
             case .flow: .flow
             case .skip: .skip

@@ -82,7 +82,8 @@ public struct ModelGraph: Sendable {
 
     public var flops: Int { nodes.reduce(0) { $0 + $1.flops } }
     public var macs: Int { nodes.reduce(0) { $0 + $1.macs } }
-    public var outputShape: [Int] { nodes[outputNode].outputShape }
+    /// The model's output shape (after any final crop or reshape, which are not nodes).
+    public var outputShape: [Int]
 
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
 }
@@ -176,6 +177,7 @@ extension ModelGraph {
         }
         Self.nameOpsByTheirBlock(&nodes)
         self.inputShape = input.shape
+        self.outputShape = output?.shape ?? nodes.last?.outputShape ?? []
         self.nodes = nodes
         self.outputNode = output.flatMap { producer[$0.identity]?.node } ?? nodes.count - 1
         self.params = module.totalParameterCount

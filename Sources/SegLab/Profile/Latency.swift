@@ -1,4 +1,5 @@
 import Foundation
+import SegModels
 import SegTensor
 
 /// Wall-clock timings of repeated runs: median, min and max seconds per run, and images per second
@@ -34,4 +35,17 @@ public func measure(warmup: Int = 1, repeats: Int = 5, images: Int = 1, _ body: 
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     return Latency(seconds: times, imagesPerRun: images, threads: Parallel.threadCount)
+}
+
+extension SegmentationModel {
+    /// Inference latency of `self(image)` on a batch of `shape` (eval mode, no gradient; the mode is
+    /// restored): `measure(warmup:repeats:)` over forward passes, images = the batch size.
+    public func latency(input shape: [Int], warmup: Int = 1, repeats: Int = 5) -> Latency {
+        let savedMode = mode
+        mode = .eval
+        defer { mode = savedMode }
+        var generator = SeededGenerator(seed: 0)
+        let x = Tensor.uniform(shape, low: -1, high: 1, generator: &generator)
+        return measure(warmup: warmup, repeats: repeats, images: shape[0]) { _ = noGrad { self(x) } }
+    }
 }

@@ -104,8 +104,12 @@ extension Module {
 }
 
 extension SegmentationModel {
-    /// Effective receptive field of `self(image)`; see `Module.effectiveReceptiveField(input:_:)`.
+    /// Effective receptive field of `self(image)` in eval mode (the mode is restored); see
+    /// `Module.effectiveReceptiveField(input:_:)`. Parameter gradients are cleared afterwards.
     public func effectiveReceptiveField(input shape: [Int]) -> Tensor {
-        effectiveReceptiveField(input: shape) { self($0) }
+        let savedMode = mode
+        mode = .eval
+        defer { mode = savedMode; zeroGrad() }
+        return effectiveReceptiveField(input: shape) { self($0) }
     }
 }
