@@ -1,0 +1,78 @@
+import SegNN
+import SegTensor
+
+/// A named model the CLI and the book can build: `segbook presets`, `--model fcn8s-vgg16`,
+/// `Presets.named("unet")`.
+public struct Preset: Sendable {
+    /// The canonical name (`deeplabv3-resnet50`, `unet-book`).
+    public let name: String
+    /// The architecture's name as its paper gives it.
+    public let architecture: String
+    /// Where the structure, names and parameter count come from: a paper or a library call.
+    public let reference: String
+    public let defaultClasses: Int
+    public let defaultInputChannels: Int
+    /// A side its reference runs at (572 for U-Net), for summaries and examples.
+    public let exampleInputSize: Int
+    private let build: @Sendable (_ classes: Int, _ inputChannels: Int) -> any SegmentationModel
+
+    public init(_ name: String, _ architecture: String, reference: String, classes: Int = 21, inputChannels: Int = 3,
+                inputSize: Int = 512, _ build: @escaping @Sendable (_ classes: Int, _ inputChannels: Int) -> any SegmentationModel) {
+        self.name = name
+        self.architecture = architecture
+        self.reference = reference
+        self.defaultClasses = classes
+        self.defaultInputChannels = inputChannels
+        self.exampleInputSize = inputSize
+        self.build = build
+    }
+
+    /// A new model with freshly initialised weights.
+    public func make(classes: Int? = nil, inputChannels: Int? = nil) -> any SegmentationModel {
+        build(classes ?? defaultClasses, inputChannels ?? defaultInputChannels)
+    }
+
+    /// Whether this is a small "book" size (trains on two cores in minutes).
+    public var isBookSize: Bool { name.hasSuffix("-book") }
+}
+
+/// Every preset, in the book's order. Adding one is one entry here.
+public enum Presets {
+    public static let all: [Preset] = [
+        // Convolutional (issue 5): the references' sizes.
+        Preset("fcn32s-vgg16", "FCN-32s", reference: "Long et al. 2015; Caffe voc-fcn32s") { FCN.fcn32s(classes: $0, inputChannels: $1) },
+        Preset("fcn16s-vgg16", "FCN-16s", reference: "Long et al. 2015; Caffe voc-fcn16s") { FCN.fcn16s(classes: $0, inputChannels: $1) },
+        Preset("fcn8s-vgg16", "FCN-8s", reference: "Long et al. 2015; Caffe voc-fcn8s") { FCN.fcn8s(classes: $0, inputChannels: $1) },
+        Preset("fcn-resnet50", "FCN (dilated ResNet-50)", reference: "torchvision fcn_resnet50(num_classes=21, aux_loss=True)") { DilatedFCN.resnet50(classes: $0, inputChannels: $1) },
+        Preset("fcn-resnet101", "FCN (dilated ResNet-101)", reference: "torchvision fcn_resnet101(num_classes=21, aux_loss=True)") { DilatedFCN.resnet101(classes: $0, inputChannels: $1) },
+        Preset("unet", "U-Net", reference: "Ronneberger et al. 2015", classes: 2, inputChannels: 1, inputSize: 572) { UNet.original(classes: $0, inputChannels: $1) },
+        Preset("unet-padded", "U-Net (padded convs)", reference: "Ronneberger et al. 2015, padded", classes: 2, inputChannels: 1) { UNet.padded(classes: $0, inputChannels: $1) },
+        Preset("segnet-vgg16", "SegNet", reference: "Badrinarayanan et al. 2017") { SegNet.vgg16(classes: $0, inputChannels: $1) },
+        Preset("deeplabv1-vgg16", "DeepLab v1 (LargeFOV)", reference: "Chen et al. 2015") { DeepLabV1.vgg16(classes: $0, inputChannels: $1) },
+        Preset("deeplabv2-resnet101", "DeepLab v2 (ASPP-L)", reference: "Chen et al. 2017 (TPAMI)") { DeepLabV2.resnet101(classes: $0, inputChannels: $1) },
+        Preset("deeplabv3-resnet50", "DeepLab v3", reference: "torchvision deeplabv3_resnet50(num_classes=21, aux_loss=True)") { DeepLabV3.resnet50(classes: $0, inputChannels: $1) },
+        Preset("deeplabv3-resnet101", "DeepLab v3", reference: "torchvision deeplabv3_resnet101(num_classes=21, aux_loss=True)") { DeepLabV3.resnet101(classes: $0, inputChannels: $1) },
+        Preset("deeplabv3plus-resnet50", "DeepLab v3+", reference: "smp DeepLabV3Plus(\"resnet50\", classes=21)") { DeepLabV3Plus.resnet50(classes: $0, inputChannels: $1) },
+        Preset("pspnet-resnet50", "PSPNet", reference: "Zhao et al. 2017") { PSPNet.resnet50(classes: $0, inputChannels: $1) },
+
+        // Convolutional, book sizes.
+        Preset("fcn32s-book", "FCN-32s", reference: "fcn32s-vgg16 at 1/8 width", classes: 4, inputSize: 64) { FCN.book(.fcn32s, classes: $0, inputChannels: $1) },
+        Preset("fcn16s-book", "FCN-16s", reference: "fcn16s-vgg16 at 1/8 width", classes: 4, inputSize: 64) { FCN.book(.fcn16s, classes: $0, inputChannels: $1) },
+        Preset("fcn8s-book", "FCN-8s", reference: "fcn8s-vgg16 at 1/8 width", classes: 4, inputSize: 64) { FCN.book(.fcn8s, classes: $0, inputChannels: $1) },
+        Preset("unet-book", "U-Net", reference: "unet-padded, 8 channels, 3 poolings", classes: 4, inputSize: 64) { UNet.book(classes: $0, inputChannels: $1) },
+        Preset("segnet-book", "SegNet", reference: "segnet-vgg16 at 1/8 width", classes: 4, inputSize: 64) { SegNet.book(classes: $0, inputChannels: $1) },
+        Preset("deeplabv1-book", "DeepLab v1 (LargeFOV)", reference: "deeplabv1-vgg16 at 1/8 width", classes: 4, inputSize: 64) { DeepLabV1.book(classes: $0, inputChannels: $1) },
+        Preset("deeplabv2-book", "DeepLab v2", reference: "book ResNet (1 basic block per stage, width 8), OS 8", classes: 4, inputSize: 64) { DeepLabV2.book(classes: $0, inputChannels: $1) },
+        Preset("deeplabv3-book", "DeepLab v3", reference: "book ResNet, OS 8, 32-channel ASPP", classes: 4, inputSize: 64) { DeepLabV3.book(classes: $0, inputChannels: $1) },
+        Preset("deeplabv3plus-book", "DeepLab v3+", reference: "book ResNet, OS 16, 32-channel ASPP", classes: 4, inputSize: 64) { DeepLabV3Plus.book(classes: $0, inputChannels: $1) },
+        Preset("pspnet-book", "PSPNet", reference: "book ResNet, OS 8, 32-channel head", classes: 4, inputSize: 64) { PSPNet.book(classes: $0, inputChannels: $1) },
+
+        // Transformers: add entries here.
+    ]
+
+    /// The preset with this name, or nil.
+    public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
+
+    /// Every preset's name.
+    public static var names: [String] { all.map(\.name) }
+}
