@@ -79,9 +79,20 @@ public enum Presets {
         Preset("segformer-b4", "SegFormer-B4", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b4 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b4(classes: c) },
         Preset("segformer-b5", "SegFormer-B5", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b5 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b5(classes: c) },
 
+        Preset("setr-naive-vitb16", "SETR-Naive (ViT-B/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (1 conv, ×4)", classes: 150) { c, _ in SETR.vit(.base16, decoder: .naive, classes: c) },
+        Preset("setr-pup-vitb16", "SETR-PUP (ViT-B/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (4 convs, ×2 each)", classes: 150) { c, _ in SETR.vit(.base16, decoder: .pup, classes: c) },
+        Preset("setr-mla-vitb16", "SETR-MLA (ViT-B/16)", reference: "Zheng et al. 2021; mmsegmentation MLANeck + SETRMLAHead", classes: 150) { c, _ in SETR.vit(.base16, decoder: .mla, classes: c) },
+        Preset("setr-naive-vitl16", "SETR-Naive (ViT-L/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (1 conv, ×4)", classes: 150) { c, _ in SETR.vit(.large16, decoder: .naive, classes: c) },
+        Preset("setr-pup-vitl16", "SETR-PUP (ViT-L/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (4 convs, ×2 each)", classes: 150) { c, _ in SETR.vit(.large16, decoder: .pup, classes: c) },
+        Preset("setr-mla-vitl16", "SETR-MLA (ViT-L/16)", reference: "Zheng et al. 2021; mmsegmentation MLANeck + SETRMLAHead", classes: 150) { c, _ in SETR.vit(.large16, decoder: .mla, classes: c) },
+        Preset("segmenter-vits16", "Segmenter (ViT-S/16, mask transformer)", reference: "Strudel et al. 2021, official implementation", classes: 150) { c, _ in Segmenter.vit(.small16, classes: c) },
+        Preset("segmenter-vitb16", "Segmenter (ViT-B/16, mask transformer)", reference: "Strudel et al. 2021, official implementation", classes: 150) { c, _ in Segmenter.vit(.base16, classes: c) },
+
         // Transformers, book sizes.
         Preset("vit-book", "ViT + linear decoder", reference: "2 blocks of width 64, 4×4 patches", classes: 4, inputSize: 32) { c, _ in ViTLinearSegmenter.book(classes: c) },
         Preset("swin-book", "Swin + UPerNet", reference: "embed 16, window 2, UPerNet width 32", classes: 4, inputSize: 32) { c, _ in SwinUPerNet.book(classes: c) },
+        Preset("setr-book", "SETR-PUP", reference: "ViT width 64, 4 blocks, 4×4 patches, 32-channel PUP head", classes: 4, inputSize: 32) { c, _ in SETR.book(classes: c) },
+        Preset("segmenter-book", "Segmenter", reference: "ViT width 64, 2 blocks, 4×4 patches, 1 decoder layer", classes: 4, inputSize: 32) { c, _ in Segmenter.book(classes: c) },
         Preset("segformer-book", "SegFormer", reference: "MiT widths 16/32/40/64, one block per stage, decoder 32", classes: 4, inputSize: 32) { c, _ in SegFormer.book(classes: c) },
     ]
 
