@@ -31,8 +31,8 @@ public final class SwinUPerNet: Module, SegmentationModel {
     public static func small(classes: Int = 150) -> SwinUPerNet { SwinUPerNet(.small, classes: classes) }
     public static func base(classes: Int = 150) -> SwinUPerNet { SwinUPerNet(.base, classes: classes) }
 
-    /// Embed 16, one block per stage... two (a regular and a shifted window) in stage 1, window 2,
-    /// head width 32: trains on 32×32 images in minutes.
+    /// Embed 16, 2×2 patches, window 2, blocks 2/1/1/1 (stage 1 has a regular and a shifted
+    /// window), head width 32: trains on 32×32 images in minutes.
     public static func book(classes: Int = 4) -> SwinUPerNet {
         var config = SwinTransformer.Config(embedDim: 16, depths: [2, 1, 1, 1], heads: [1, 2, 2, 4], windowSize: 2)
         config.patchSize = 2
