@@ -67,7 +67,33 @@ public enum Presets {
         Preset("deeplabv3plus-book", "DeepLab v3+", reference: "book ResNet, OS 16, 32-channel ASPP", classes: 4, inputSize: 64) { DeepLabV3Plus.book(classes: $0, inputChannels: $1) },
         Preset("pspnet-book", "PSPNet", reference: "book ResNet, OS 8, 32-channel head", classes: 4, inputSize: 64) { PSPNet.book(classes: $0, inputChannels: $1) },
 
-        // Transformers: add entries here.
+        // Transformers (issue 6): the references' sizes.
+        Preset("vit-b16", "ViT-B/16 (features)", reference: "timm vit_base_patch16_224(num_classes=0).forward_features", classes: 768, inputSize: 224) { _, _ in VisionTransformer(.base16) },
+        Preset("swin-t-upernet", "Swin-T + UPerNet", reference: "HF UperNetForSemanticSegmentation(UperNetConfig(SwinConfig(embed_dim=96, depths=[2,2,6,2], num_heads=[3,6,12,24]), num_labels=150))", classes: 150) { c, _ in SwinUPerNet.tiny(classes: c) },
+        Preset("swin-s-upernet", "Swin-S + UPerNet", reference: "HF UperNetForSemanticSegmentation(UperNetConfig(SwinConfig(embed_dim=96, depths=[2,2,18,2], num_heads=[3,6,12,24]), num_labels=150))", classes: 150) { c, _ in SwinUPerNet.small(classes: c) },
+        Preset("swin-b-upernet", "Swin-B + UPerNet", reference: "HF UperNetForSemanticSegmentation(UperNetConfig(SwinConfig(embed_dim=128, depths=[2,2,18,2], num_heads=[4,8,16,32]), num_labels=150, auxiliary_in_channels=512))", classes: 150) { c, _ in SwinUPerNet.base(classes: c) },
+        Preset("segformer-b0", "SegFormer-B0", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b0 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b0(classes: c) },
+        Preset("segformer-b1", "SegFormer-B1", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b1 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b1(classes: c) },
+        Preset("segformer-b2", "SegFormer-B2", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b2 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b2(classes: c) },
+        Preset("segformer-b3", "SegFormer-B3", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b3 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b3(classes: c) },
+        Preset("segformer-b4", "SegFormer-B4", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b4 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b4(classes: c) },
+        Preset("segformer-b5", "SegFormer-B5", reference: "HF SegformerForSemanticSegmentation(SegformerConfig(mit-b5 sizes, num_labels=150))", classes: 150) { c, _ in SegFormer.b5(classes: c) },
+
+        Preset("setr-naive-vitb16", "SETR-Naive (ViT-B/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (1 conv, ×4)", classes: 150) { c, _ in SETR.vit(.base16, decoder: .naive, classes: c) },
+        Preset("setr-pup-vitb16", "SETR-PUP (ViT-B/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (4 convs, ×2 each)", classes: 150) { c, _ in SETR.vit(.base16, decoder: .pup, classes: c) },
+        Preset("setr-mla-vitb16", "SETR-MLA (ViT-B/16)", reference: "Zheng et al. 2021; mmsegmentation MLANeck + SETRMLAHead", classes: 150) { c, _ in SETR.vit(.base16, decoder: .mla, classes: c) },
+        Preset("setr-naive-vitl16", "SETR-Naive (ViT-L/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (1 conv, ×4)", classes: 150) { c, _ in SETR.vit(.large16, decoder: .naive, classes: c) },
+        Preset("setr-pup-vitl16", "SETR-PUP (ViT-L/16)", reference: "Zheng et al. 2021; mmsegmentation SETRUPHead (4 convs, ×2 each)", classes: 150) { c, _ in SETR.vit(.large16, decoder: .pup, classes: c) },
+        Preset("setr-mla-vitl16", "SETR-MLA (ViT-L/16)", reference: "Zheng et al. 2021; mmsegmentation MLANeck + SETRMLAHead", classes: 150) { c, _ in SETR.vit(.large16, decoder: .mla, classes: c) },
+        Preset("segmenter-vits16", "Segmenter (ViT-S/16, mask transformer)", reference: "Strudel et al. 2021, official implementation", classes: 150) { c, _ in Segmenter.vit(.small16, classes: c) },
+        Preset("segmenter-vitb16", "Segmenter (ViT-B/16, mask transformer)", reference: "Strudel et al. 2021, official implementation", classes: 150) { c, _ in Segmenter.vit(.base16, classes: c) },
+
+        // Transformers, book sizes.
+        Preset("vit-book", "ViT + linear decoder", reference: "2 blocks of width 64, 4×4 patches", classes: 4, inputSize: 32) { c, _ in ViTLinearSegmenter.book(classes: c) },
+        Preset("swin-book", "Swin + UPerNet", reference: "embed 16, window 2, UPerNet width 32", classes: 4, inputSize: 32) { c, _ in SwinUPerNet.book(classes: c) },
+        Preset("setr-book", "SETR-PUP", reference: "ViT width 64, 4 blocks, 4×4 patches, 32-channel PUP head", classes: 4, inputSize: 32) { c, _ in SETR.book(classes: c) },
+        Preset("segmenter-book", "Segmenter", reference: "ViT width 64, 2 blocks, 4×4 patches, 1 decoder layer", classes: 4, inputSize: 32) { c, _ in Segmenter.book(classes: c) },
+        Preset("segformer-book", "SegFormer", reference: "MiT widths 16/32/40/64, one block per stage, decoder 32", classes: 4, inputSize: 32) { c, _ in SegFormer.book(classes: c) },
     ]
 
     /// The preset with this name, or nil.
