@@ -11,6 +11,8 @@ struct Segbook: AsyncParsableCommand {
             ServeCommand.self,
             // Models (issues: architectures, measurement, drawing, training, performance).
             BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
         ]
     )
 }
