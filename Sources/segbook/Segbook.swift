@@ -14,6 +14,8 @@ struct Segbook: AsyncParsableCommand {
             BenchCommand.self,
             SummaryCommand.self,
             DrawCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
         ]
     )
 
