@@ -49,7 +49,7 @@ let package = Package(
 
         // Tests, one target per module.
         .testTarget(name: "SegTensorTests", dependencies: ["SegTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SegNNTests", dependencies: ["SegNN"]),
+        .testTarget(name: "SegNNTests", dependencies: ["SegNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegModelsTests", dependencies: ["SegModels"]),
         .testTarget(name: "SegDrawTests", dependencies: ["SegDraw"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegLabTests", dependencies: ["SegLab"]),

@@ -26,14 +26,14 @@ public enum Ticks {
         return (v, step)
     }
 
-    /// Powers of ten within lo...hi (lo > 0); with fewer than 3 decades, also 2× and 5×.
+    /// Powers of ten within lo...hi (lo > 0); over at most 2.5 decades, also 2× and 5×.
     public static func log(_ lo: Double, _ hi: Double) -> [Double] {
         guard lo > 0, hi > lo else { return [lo] }
         let a = Int(floor(log10(lo))), b = Int(ceil(log10(hi)))
         var v: [Double] = []
         for k in a...b {
             let p = pow(10, Double(k))
-            for m in (b - a <= 2 ? [1.0, 2, 5] : [1.0]) where p * m >= lo * 0.999 && p * m <= hi * 1.001 { v.append(p * m) }
+            for m in (log10(hi / lo) <= 2.5 ? [1.0, 2, 5] : [1.0]) where p * m >= lo * 0.999 && p * m <= hi * 1.001 { v.append(p * m) }
         }
         return v
     }
@@ -41,8 +41,10 @@ public enum Ticks {
     /// Expands lo...hi outwards to the nearest ticks (linear) or decades (log).
     static func niceRange(_ lo: Double, _ hi: Double, log: Bool) -> (Double, Double) {
         if log {
-            let l = Swift.max(lo, 1e-12)
-            let a = pow(10, floor(log10(l))), b = pow(10, ceil(log10(Swift.max(hi, l * 1.0001))))
+            // Outwards to 1, 2 or 5 × 10^k, so data within a decade does not get a mostly empty plot.
+            let l = Swift.max(lo, 1e-12), h = Swift.max(hi, l * 1.0001)
+            let steps = (-13...13).flatMap { k in [1.0, 2, 5].map { $0 * pow(10, Double(k)) } }
+            let a = steps.last { $0 <= l * 1.000001 } ?? l, b = steps.first { $0 >= h * 0.999999 } ?? h
             return (a, b)
         }
         if hi <= lo { return (lo - 1, hi + 1) }
@@ -384,7 +386,16 @@ public struct HeatMap: Figure, Sendable {
         let availW = size.width - m - rowW - barReserve - m, availH = size.height - top - colH - m
         let cell = Swift.min(availW / Double(cols), availH / Double(rows))
         let grid = Rect(x: m + rowW, y: top + colH, width: cell * Double(cols), height: cell * Double(rows))
-        for r in 0..<rows { for k in 0..<cols {
+        if !showsValues || cell < 18 {
+            // One image, nearest-neighbour: no seams between cells, and a small SVG.
+            var rgba = [UInt8](repeating: 255, count: rows * cols * 4)
+            for (i, v) in values.enumerated() {
+                let col = v.isFinite ? Palette.viridis((v - lo) / span) : Color(hex: 0xCCCCCC)
+                rgba[i * 4] = UInt8((col.r * 255).rounded()); rgba[i * 4 + 1] = UInt8((col.g * 255).rounded())
+                rgba[i * 4 + 2] = UInt8((col.b * 255).rounded())
+            }
+            c.image(rgba: rgba, width: cols, height: rows, in: grid)
+        } else { for r in 0..<rows { for k in 0..<cols {
             let v = values[r * cols + k]
             let t = (v - lo) / span
             let color = v.isFinite ? Palette.viridis(t) : Color(hex: 0xCCCCCC)
@@ -397,7 +408,7 @@ public struct HeatMap: Figure, Sendable {
                     c.text(s, at: cr.center, font: f, color: color.luminance > 0.5 ? .black : .white)
                 }
             }
-        } }
+        } } }
         if let rl = rowLabels { for (i, s) in rl.enumerated() where i < rows {
             c.text(s, at: Point(grid.minX - 4, grid.minY + (Double(i) + 0.5) * cell), font: font, anchor: Point(1, 0.5))
         } }
@@ -406,12 +417,13 @@ public struct HeatMap: Figure, Sendable {
         } }
         // Colour bar.
         let bar = Rect(x: grid.maxX + 12, y: grid.minY, width: barW, height: grid.height)
-        let steps = 64
+        let steps = 128
+        var ramp = [UInt8](repeating: 255, count: steps * 4)
         for i in 0..<steps {
-            let t0 = Double(i) / Double(steps)
-            c.rect(Rect(x: bar.minX, y: bar.maxY - bar.height * (t0 + 1 / Double(steps)), width: barW, height: bar.height / Double(steps) + 0.3),
-                   fill: Palette.viridis(t0 + 0.5 / Double(steps)))
+            let col = Palette.viridis(1 - (Double(i) + 0.5) / Double(steps))
+            ramp[i * 4] = UInt8((col.r * 255).rounded()); ramp[i * 4 + 1] = UInt8((col.g * 255).rounded()); ramp[i * 4 + 2] = UInt8((col.b * 255).rounded())
         }
+        c.image(rgba: ramp, width: 1, height: steps, in: bar, smooth: true)
         c.rect(bar, stroke: Stroke(.axis, width: 0.8))
         for v in ticks.values {
             let py = bar.maxY - bar.height * (v - lo) / span

@@ -189,10 +189,10 @@ public struct Diagram: Sendable {
         case .normActivation: Palette.yellow
         case .attention: Palette.reddishPurple
         case .mlp: Palette.orange
-        case .embedding: Palette.skyBlue
+        case .embedding: Color(hex: 0x332288)     // Tol's indigo: Okabe–Ito has only eight hues
         case .concat, .add: Palette.skyBlue
         case .stage: Color(hex: 0x6A7FA0)
-        case .other: Palette.grey
+        case .other: Color(hex: 0x999933)         // Tol's olive
         }
     }
 

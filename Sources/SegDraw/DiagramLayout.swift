@@ -17,6 +17,7 @@ public struct DiagramLayout: Sendable {
         public var maxWidth: Double?
         /// The label's box on the page (after rotation).
         public var box: Rect
+        public var alignment: TextAlignment = .center
     }
     public struct Route: Sendable {
         public var edge: Diagram.Edge
@@ -43,6 +44,11 @@ extension Diagram: Figure {
     public func computeLayout() -> DiagramLayout {
         let d = depth.map { collapsed(toDepth: $0) } ?? self
         let engine = LayoutEngine(d, measurer: TextMeasurer())
+        if d.nodes.isEmpty {
+            var l = DiagramLayout(size: Size(200, 2 * LayoutEngine.margin + engine.titleHeight))
+            engine.addTitleAndLegend(&l)
+            return l
+        }
         let useU: Bool
         switch layout {
         case .chain: useU = false
@@ -60,7 +66,7 @@ extension Diagram: Figure {
         for b in l.blocks { Diagram.drawBlock(b.node, in: b.box, on: c) }
         for t in l.labels {
             c.text(t.text, at: t.at, font: t.font, anchor: t.anchor, rotation: t.rotation, maxWidth: t.maxWidth,
-                   alignment: t.anchor.x == 0 ? .left : .center)
+                   alignment: t.alignment)
         }
         for (k, r) in l.legendKinds { Diagram.drawBlock(Node(id: "", label: "", kind: k), in: r, on: c, legend: true) }
         for (k, r) in l.legendEdges {
@@ -74,7 +80,8 @@ extension Diagram: Figure {
         let base = color(of: n.kind)
         let fill = base.tint(n.kind == .normActivation ? 0.35 : 0.55)
         let stroke = Stroke(base.shade(0.25), width: 1)
-        if n.kind.isMerge && !legend {
+        if n.kind.isMerge {
+            if legend { c.circle(center: box.center, radius: box.height / 2 + 0.5, fill: fill, stroke: stroke); return }
             let r = min(box.width, box.height) / 2
             c.circle(center: box.center, radius: r, fill: fill, stroke: stroke)
             let glyph = n.kind == .add ? "+" : "C"
@@ -197,6 +204,16 @@ struct LayoutEngine {
 
         var rank = [Int](repeating: 0, count: n)
         for v in order { for u in preds[v] where rank[u] + 1 > rank[v] { rank[v] = rank[u] + 1 } }
+        // Nodes fed only by skip edges (a 1×1 projection of low-level features) sit just before the
+        // node they feed, not next to where their input came from.
+        let skipFed = (0..<n).map { v in
+            let ins = edges.filter { index[$0.to] == v }
+            return !ins.isEmpty && ins.allSatisfy { $0.kind == .skip }
+        }
+        for v in order.reversed() where !succs[v].isEmpty && skipFed[v] {
+            let target = succs[v].map { rank[$0] }.min()! - 1
+            if target > rank[v] { rank[v] = target }
+        }
         // Keep order-consistent ranks even with back edges.
         let nCols = (rank.max() ?? 0) + 1
         var columns = [[Int]](repeating: [], count: nCols)
@@ -240,7 +257,7 @@ struct LayoutEngine {
         }
 
         // Columns and rows.
-        let colGap = 28.0
+        var colGap = 28.0
         let colWidth = columns.map { col in col.map { extWidth[$0] }.max() ?? 0 }
         var colLeft = [Double](repeating: 0, count: nCols), colRow = [Int](repeating: 0, count: nCols)
         // Rows: when a column does not fit, break at the boundary of this row crossed by fewest edges
@@ -249,12 +266,21 @@ struct LayoutEngine {
         for e in edges { let a = rank[index[e.from]!], b = rank[index[e.to]!]; if b > a { for c in (a + 1)...b { crossing[c] += 1 } } }
         var breaks: [Int] = [0]
         var start = 0
+        // A figure that is a little too wide gets narrower gaps rather than a second row.
+        let natural = colWidth.reduce(0, +) + Double(nCols) * colGap + 2 * Self.margin
+        if natural > d.maxWidth {
+            let squeezed = (d.maxWidth - 2 * Self.margin - colWidth.reduce(0, +)) / Double(nCols)
+            if squeezed >= 16 { colGap = squeezed }
+        }
         while true {
             var x = Self.margin + colGap / 2, c = start
             while c < nCols && (c == start || x + colWidth[c] <= d.maxWidth - Self.margin - colGap / 2) { x += colWidth[c] + colGap; c += 1 }
             if c >= nCols { break }
+            // Among breaks that leave this row at least 60% full, the one crossed by fewest edges.
+            let available = d.maxWidth - 2 * Self.margin
+            func fill(_ b: Int) -> Double { (start..<b).map { colWidth[$0] + colGap }.reduce(0, +) / available }
             var best = c
-            for b in stride(from: c, to: start, by: -1) where crossing[b] < crossing[best] { best = b }
+            for b in stride(from: c, to: start, by: -1) where fill(b) >= 0.6 && crossing[b] < crossing[best] { best = b }
             breaks.append(best); start = best
         }
         var row = -1, x = 0.0
@@ -290,7 +316,7 @@ struct LayoutEngine {
                         let r = extent(w); if yy > r.minY - 4 && yy < r.maxY + 4 { clear = false }
                     } }
                 }
-                if clear && isMain(e) { kinds.append(.direct) } else { kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1 }
+                if clear { kinds.append(.direct) } else { kinds.append(.above(lanesAbove[ru])); lanesAbove[ru] += 1 }
             } else if rv > ru {
                 kinds.append(.down(lanesBelow[rv - 1])); lanesBelow[rv - 1] += 1
             } else {
@@ -310,6 +336,7 @@ struct LayoutEngine {
         func rowBottomAbs(_ r: Int) -> Double { rowBottom[r] + offset[r] }
         func rowTopAbs(_ r: Int) -> Double { rowTop[r] + offset[r] }
 
+        func stackedAbove(_ v: Int) -> Bool { columns[rank[v]].contains { $0 != v && y[$0] < y[v] } }
         var l = DiagramLayout(size: Size(0, 0))
         for v in 0..<n {
             let b = box(v)
@@ -331,15 +358,29 @@ struct LayoutEngine {
                 let xm = colLeft[rank[v]] - colGap / 2
                 pts = abs(p0.y - p3.y) < 0.5 ? [p0, p3] : [p0, Point(xm, p0.y), Point(xm, p3.y), p3]
             case .above(let lane):
+                // Up to a lane over the row and down again; a node with blocks stacked above it is left
+                // or entered from the side, through the gap next to its column.
                 let ly = rowTopAbs(colRow[rank[u]]) - 8 - laneStep * Double(lane)
-                let top0 = bu.minY - (d.nodes[u].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0)
-                pts = [Point(bu.midX, top0), Point(bu.midX, ly), Point(bv.midX, ly),
-                       Point(bv.midX, bv.minY - (d.nodes[v].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0))]
+                let offset = 4 + 4 * Double(lane % 3)
+                if stackedAbove(u) {
+                    let xr = colLeft[rank[u]] + colWidth[rank[u]] + offset
+                    pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, ly)]
+                } else {
+                    let top0 = bu.minY - (d.nodes[u].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0)
+                    pts = [Point(bu.midX, top0), Point(bu.midX, ly)]
+                }
+                if stackedAbove(v) {
+                    let xl = colLeft[rank[v]] - offset
+                    pts += [Point(xl, ly), Point(xl, bv.midY), Point(bv.minX, bv.midY)]
+                } else {
+                    pts += [Point(bv.midX, ly), Point(bv.midX, bv.minY - (d.nodes[v].repeatCount > 1 ? 2 * Diagram.repeatOffset : 0))]
+                }
             case .down(let lane):
                 let ru = colRow[rank[u]]
                 let gy = rowBottomAbs(ru) + 8 + laneStep * Double(lane)
-                let xr = colLeft[rank[u]] + colWidth[rank[u]] + colGap / 2
-                let xl = colLeft[rank[v]] - colGap / 2
+                // Each lane gets its own verticals, so parallel routes stay apart.
+                let xr = colLeft[rank[u]] + colWidth[rank[u]] + min(colGap / 2 + 5 * Double(lane), colGap - 3)
+                let xl = max(colLeft[rank[v]] - colGap / 2 - 5 * Double(lane), 2)
                 pts = [Point(bu.maxX, bu.midY), Point(xr, bu.midY), Point(xr, gy), Point(xl, gy), Point(xl, bv.midY),
                        Point(bv.minX, bv.midY)]
                 maxX = max(maxX, xr)
@@ -389,16 +430,26 @@ struct LayoutEngine {
             while occupied.contains([c, level[v]]) { c += 1 }
             col[v] = c; occupied.insert([c, level[v]]); prev = v
         }
-        let labels = d.nodes.map { $0.kind.isMerge ? "" : labelText($0, separator: " · ") }
+        // Rotated labels: one line ("conv 3×3 · 64×568×568") when it is not much longer than the box,
+        // else two lines (name, shape), so that small boxes do not make their level tall.
         let font = Font(size: 9)
-        let labelSizes = labels.map { $0.isEmpty ? Size(0, 0) : m.measure($0, font: font) }
+        var labels = [String](repeating: "", count: n), labelSizes = [Size](repeating: Size(0, 0), count: n)
+        for (v, node) in d.nodes.enumerated() where !node.kind.isMerge {
+            let one = labelText(node, separator: " · "), s1 = m.measure(one, font: font)
+            if s1.width <= max(sizes[v].height, 60) || node.shape == .none {
+                labels[v] = one; labelSizes[v] = s1
+            } else {
+                labels[v] = labelText(node, separator: "\n"); labelSizes[v] = m.measure(labels[v], font: font)
+            }
+        }
         let nCols = (col.max() ?? 0) + 1, nLevels = (level.max() ?? 0) + 1
         var maxBoxW = [Double](repeating: 0, count: nCols), thick = maxBoxW
         for v in 0..<n {
             maxBoxW[col[v]] = max(maxBoxW[col[v]], sizes[v].width + pad[v])
             thick[col[v]] = max(thick[col[v]], labelSizes[v].height)
         }
-        let colGap = 12.0, labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
+        let colGap = 10.0, labelGap = 2.0, arrowDrop = 7.0, labelDrop = 13.0
+        let topPadAll = 2 * Diagram.repeatOffset      // boxes share a top line per level, repeated or not
         var colLeft = [Double](repeating: 0, count: nCols)
         var x = Self.margin
         for c in 0..<nCols { colLeft[c] = x; x += thick[c] + (thick[c] > 0 ? labelGap : 0) + maxBoxW[c] + colGap }
@@ -410,7 +461,7 @@ struct LayoutEngine {
         var band = [Double](repeating: 0, count: nLevels)
         for v in 0..<n {
             let h = d.nodes[v].kind.isMerge ? arrowDrop + 8 : sizes[v].height
-            band[level[v]] = max(band[level[v]], pad[v] + h, pad[v] + labelDrop + labelSizes[v].width)
+            band[level[v]] = max(band[level[v]], topPadAll + h, topPadAll + labelDrop + labelSizes[v].width)
         }
         // Edge classes.
         enum Kind { case horizontal, vertical, lane(gap: Int, index: Int) }
@@ -440,7 +491,7 @@ struct LayoutEngine {
             cursor += band[L]
         }
         func box(_ v: Int) -> Rect {
-            let top = bandTop[level[v]] + pad[v]
+            let top = bandTop[level[v]] + topPadAll
             if d.nodes[v].kind.isMerge { return Rect(center: Point(cx(v), top + arrowDrop), size: sizes[v]) }
             return Rect(x: cx(v) - sizes[v].width / 2, y: top, width: sizes[v].width, height: sizes[v].height)
         }
@@ -454,7 +505,7 @@ struct LayoutEngine {
             let at = Point(b.minX - labelGap, b.minY + labelDrop)
             let s = labelSizes[v]
             l.labels.append(.init(text: labels[v], font: font, at: at, anchor: Point(1, 1), rotation: 90, maxWidth: nil,
-                                  box: Rect(x: at.x - s.height, y: at.y, width: s.height, height: s.width)))
+                                  box: Rect(x: at.x - s.height, y: at.y, width: s.height, height: s.width), alignment: .left))
         }
         for (e, k) in zip(edges, kinds) {
             let u = index[e.from]!, v = index[e.to]!
@@ -473,7 +524,7 @@ struct LayoutEngine {
                 func port(_ w: Int, _ b: Rect) -> Point {
                     let above = level[w] == g
                     let busy = above ? vertUp.contains(w) : vertDown.contains(w)
-                    let px = busy ? b.midX + b.width * 0.3 : b.midX
+                    let px = busy ? b.maxX - min(3, b.width * 0.2) : b.midX     // beside the vertical flow arrow
                     return above ? Point(px, b.minY - Double(pad[w])) : Point(px, b.maxY)
                 }
                 let a = port(u, bu), b = port(v, bv)
@@ -495,7 +546,7 @@ struct LayoutEngine {
             width = max(width, s.width + 2 * Self.margin)
             l.labels.append(.init(text: t, font: .title, at: Point(Self.margin, Self.margin), anchor: Point(0, 0), rotation: 0,
                                   maxWidth: d.maxWidth - 2 * Self.margin,
-                                  box: Rect(x: Self.margin, y: Self.margin, width: s.width, height: s.height)))
+                                  box: Rect(x: Self.margin, y: Self.margin, width: s.width, height: s.height), alignment: .left))
         }
         guard d.showsLegend else { l.size.width = width; return }
         let kinds = Diagram.Kind.allCases.filter { k in l.blocks.contains { $0.node.kind == k } }
@@ -509,7 +560,7 @@ struct LayoutEngine {
             let sw = Rect(x: x, y: y + (rowH - 10) / 2, width: swatch, height: 10)
             let at = Point(x + swatch + 4, y + rowH / 2)
             l.labels.append(.init(text: text, font: Self.legendFont, at: at, anchor: Point(0, 0.5), rotation: 0, maxWidth: nil,
-                                  box: Rect(x: at.x, y: at.y - s.height / 2, width: s.width, height: s.height)))
+                                  box: Rect(x: at.x, y: at.y - s.height / 2, width: s.width, height: s.height), alignment: .left))
             x += swatch + 4 + s.width + 14
             return sw
         }

@@ -78,7 +78,8 @@ public struct ReceptiveFieldFigure: Figure, Sendable {
         if let s = inputSize {
             let x = x0 + barMax * Double(s) / maxV
             c.line(from: Point(x, 6), to: Point(x, bottom + 4), stroke: Stroke(Palette.vermillion, width: 1.4, dash: .dashed))
-            c.text("input \(s) px", at: Point(x, bottom + 6), font: captionFont, color: Palette.vermillion, anchor: Point(0.5, 0))
+            let w = c.measure("input \(s) px", font: captionFont).width
+            c.text("input \(s) px", at: Point(min(x, width - 10 - w / 2), bottom + 6), font: captionFont, color: Palette.vermillion, anchor: Point(0.5, 0))
         }
         c.text("receptive field (input pixels)", at: Point(x0 + barMax / 2, bottom + 22), font: captionFont, color: .axis, anchor: Point(0.5, 0))
     }

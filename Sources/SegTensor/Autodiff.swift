@@ -1,6 +1,6 @@
 import Foundation
 
-/// One tensor's value and its place on the tape.
+/// One tensor's value, its gradient, and its place on the tape.
 final class TensorNode {
     var storage: TensorStorage
     let shape: [Int]
@@ -8,29 +8,76 @@ final class TensorNode {
     var grad: Tensor?
     /// True for tensors the user made; false for an op's output (its grad is not kept).
     let isLeaf: Bool
-    /// An op's inputs and its backward: upstream grad and this node's value in, grads for inputs out.
-    var inputs: [TensorNode]
-    var backward: ((_ grad: Tensor, _ output: Tensor) -> [Tensor?])?
-    let op: String
+    /// The op that made this tensor (op outputs), or the accumulator into `grad` (leaves, made
+    /// on first use).
+    private var function: GradFunction?
 
     init(storage: TensorStorage, shape: [Int]) {
         self.storage = storage
         self.shape = shape
         requiresGrad = false
         isLeaf = true
-        inputs = []
-        op = "leaf"
     }
 
-    init(storage: TensorStorage, shape: [Int], op: String, inputs: [TensorNode],
-         backward: @escaping (Tensor, Tensor) -> [Tensor?]) {
+    init(storage: TensorStorage, shape: [Int], function: GradFunction) {
         self.storage = storage
         self.shape = shape
         requiresGrad = true
         isLeaf = false
-        self.inputs = inputs
-        self.backward = backward
+        self.function = function
+    }
+
+    var gradFunction: GradFunction {
+        if let function { return function }
+        let f = GradFunction(accumulatingInto: self)
+        function = f
+        return f
+    }
+}
+
+/// A node of the tape. It references the grad functions of its inputs, not their values, so an
+/// intermediate value lives only as long as a backward that needs it has captured it (as
+/// PyTorch's saved tensors): `a + b` keeps neither a nor b alive.
+final class GradFunction {
+    let op: String
+    /// Input grad functions (nil for inputs that need no gradient) and their shapes.
+    var inputs: [GradFunction?]
+    let inputShapes: [[Int]]
+    /// Upstream grad and (when saved) the op's output in, one grad per input out.
+    var backward: ((_ grad: Tensor, _ output: Tensor) -> [Tensor?])?
+    /// The output, for ops whose backward reads it (exp, softmax, ...).
+    var savedOutput: Tensor?
+    /// For a leaf: the node whose `grad` receives the gradient (weak: no cycle with the node).
+    weak var leaf: TensorNode?
+    let isAccumulator: Bool
+
+    init(op: String, inputs: [GradFunction?], inputShapes: [[Int]], savedOutput: Tensor?,
+         backward: @escaping (Tensor, Tensor) -> [Tensor?]) {
         self.op = op
+        self.inputs = inputs
+        self.inputShapes = inputShapes
+        self.savedOutput = savedOutput
+        self.backward = backward
+        isAccumulator = false
+    }
+
+    init(accumulatingInto node: TensorNode) {
+        op = "accumulateGrad"
+        inputs = []
+        inputShapes = []
+        leaf = node
+        isAccumulator = true
+    }
+
+    /// Set once the backward has run and the graph below was freed.
+    private(set) var isReleased = false
+
+    /// Drops the captured values and the edges once the backward has run.
+    func release() {
+        isReleased = true
+        backward = nil
+        inputs = []
+        savedOutput = nil
     }
 }
 
@@ -90,14 +137,21 @@ extension Tensor {
     /// The same values, cut from the graph (shares storage; values are immutable).
     public func detached() -> Tensor { Tensor(storage: node.storage, shape: node.shape) }
 
-    /// Records an op's output: `backward` gets the upstream grad and the output value and returns
-    /// one grad per input (nil where an input needs none). Records nothing inside `noGrad` or when no
-    /// input requires grad. `backward` must not capture the output tensor (that would be a cycle).
-    static func record(_ op: String, _ storage: TensorStorage, shape: [Int], inputs: [Tensor],
+    /// An empty stand-in for values a backward does not need.
+    static let placeholder = Tensor(shape: [0], scalars: [])
+
+    /// Records an op's output: `backward` gets the upstream grad and the output value (only when
+    /// `savesOutput`; otherwise an empty placeholder) and returns one grad per input (nil where an
+    /// input needs none). Records nothing inside `noGrad` or when no input requires grad. A
+    /// backward captures exactly the values it needs, and never the output tensor (a cycle).
+    static func record(_ op: String, _ storage: TensorStorage, shape: [Int], inputs: [Tensor], savesOutput: Bool = false,
                        backward: @escaping (_ grad: Tensor, _ output: Tensor) -> [Tensor?]) -> Tensor {
         if inputs.contains(where: { $0.node.requiresGrad }) && GradMode.isEnabled {
-            return Tensor(node: TensorNode(storage: storage, shape: shape, op: op,
-                                           inputs: inputs.map(\.node), backward: backward))
+            let function = GradFunction(op: op, inputs: inputs.map { $0.node.requiresGrad ? $0.node.gradFunction : nil },
+                                        inputShapes: inputs.map(\.shape),
+                                        savedOutput: savesOutput ? Tensor(storage: storage, shape: shape) : nil,
+                                        backward: backward)
+            return Tensor(node: TensorNode(storage: storage, shape: shape, function: function))
         }
         return Tensor(storage: storage, shape: shape)
     }
@@ -114,33 +168,35 @@ extension Tensor {
             precondition(count == 1, "backward: tensor of shape \(shape) is not a scalar; pass a gradient")
             seed = Tensor.ones(shape)
         }
+        let root = node.gradFunction
+        precondition(!root.isReleased, "backward: the graph of this \(root.op) output was already freed by an earlier backward; run the forward again")
         // Topological order by iterative depth-first search (deep graphs must not overflow the stack).
-        var order: [TensorNode] = []
+        var order: [GradFunction] = []
         var visited = Set<ObjectIdentifier>()
-        var stack: [(TensorNode, Bool)] = [(node, false)]
-        while let (n, expanded) = stack.popLast() {
-            if expanded { order.append(n); continue }
-            if !visited.insert(ObjectIdentifier(n)).inserted { continue }
-            stack.append((n, true))
-            for input in n.inputs where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
+        var stack: [(GradFunction, Bool)] = [(root, false)]
+        while let (f, expanded) = stack.popLast() {
+            if expanded { order.append(f); continue }
+            if !visited.insert(ObjectIdentifier(f)).inserted { continue }
+            stack.append((f, true))
+            for case let input? in f.inputs where !visited.contains(ObjectIdentifier(input)) {
                 stack.append((input, false))
             }
         }
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(node): seed]
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
         noGrad {
-            for n in order.reversed() {
-                defer { if !n.isLeaf { n.backward = nil; n.inputs = [] } }
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
-                if n.isLeaf {
-                    n.grad = n.grad.map { $0 + g } ?? g.detached()
+            for f in order.reversed() {
+                defer { if !f.isAccumulator { f.release() } }
+                guard let g = grads.removeValue(forKey: ObjectIdentifier(f)) else { continue }
+                if f.isAccumulator {
+                    if let leaf = f.leaf, leaf.requiresGrad { leaf.grad = leaf.grad.map { $0 + g } ?? g.detached() }
                     continue
                 }
-                guard let backward = n.backward else { continue }
-                let inputGrads = backward(g, Tensor(storage: n.storage, shape: n.shape))
-                precondition(inputGrads.count == n.inputs.count, "backward of \(n.op): \(inputGrads.count) grads for \(n.inputs.count) inputs")
-                for (input, ig) in zip(n.inputs, inputGrads) where input.requiresGrad {
-                    guard let ig else { continue }
-                    precondition(ig.shape == input.shape, "backward of \(n.op): grad shape \(ig.shape) for input of shape \(input.shape)")
+                guard let backward = f.backward else { continue }
+                let inputGrads = backward(g, f.savedOutput ?? Tensor.placeholder)
+                precondition(inputGrads.count == f.inputs.count, "backward of \(f.op): \(inputGrads.count) grads for \(f.inputs.count) inputs")
+                for (k, input) in f.inputs.enumerated() {
+                    guard let input, let ig = inputGrads[k] else { continue }
+                    precondition(ig.shape == f.inputShapes[k], "backward of \(f.op): grad shape \(ig.shape) for input of shape \(f.inputShapes[k])")
                     let key = ObjectIdentifier(input)
                     grads[key] = grads[key].map { $0 + ig } ?? ig
                 }

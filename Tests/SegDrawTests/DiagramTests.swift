@@ -24,19 +24,30 @@ import Testing
         #expect(!top.nodes.contains { $0.id == "stem" })
     }
 
-    @Test(arguments: ["unet", "segnet", "deeplab", "vit"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
     func exampleLayoutsHaveNoOverlappingTextOrBlocks(name: String) {
-        var d: Diagram
-        switch name {
-        case "unet": d = ExampleDiagrams.unet()
-        case "segnet": d = ExampleDiagrams.segnet()
-        case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
-        default: d = ExampleDiagrams.vit(); d.depth = 0
-        }
+        let d = example(name)
         let l = d.computeLayout()
         expectNoOverlaps(l)
         #expect(l.size.width <= d.maxWidth + 1, "\(name) is \(l.size.width) wide")
     }
+}
+
+func example(_ name: String) -> Diagram {
+    var d: Diagram
+    switch name {
+    case "unet": d = ExampleDiagrams.unet()
+    case "segnet": d = ExampleDiagrams.segnet()
+    case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
+    case "deeplab-full": d = ExampleDiagrams.deeplabv3()
+    case "deeplabv3plus": d = ExampleDiagrams.deeplabv3plus()
+    case "fcn8s": d = ExampleDiagrams.fcn8s()
+    case "fcn8s-chain": d = ExampleDiagrams.fcn8s(); d.layout = .chain; d.depth = 1
+    case "segformer": d = ExampleDiagrams.segformer(); d.layout = .chain
+    case "segformer-depth0": d = ExampleDiagrams.segformer(); d.layout = .chain; d.depth = 0
+    default: d = ExampleDiagrams.vit(); d.depth = 0
+    }
+    return d
 }
 
 /// No two labels overlap, no label covers a block, no two blocks overlap.
@@ -54,15 +65,9 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
 }
 
 @Suite(.serialized) struct DiagramRoutingTests {
-    @Test(arguments: ["unet", "segnet", "deeplab", "vit"])
+    @Test(arguments: ["unet", "segnet", "deeplab", "deeplab-full", "deeplabv3plus", "fcn8s", "fcn8s-chain", "vit", "segformer", "segformer-depth0"])
     func arrowsDoNotCrossBlocks(name: String) {
-        var d: Diagram
-        switch name {
-        case "unet": d = ExampleDiagrams.unet()
-        case "segnet": d = ExampleDiagrams.segnet()
-        case "deeplab": d = ExampleDiagrams.deeplabv3(); d.depth = 1
-        default: d = ExampleDiagrams.vit(); d.depth = 0
-        }
+        let d = example(name)
         let l = d.computeLayout()
         for r in l.routes {
             for (a, b) in zip(r.points, r.points.dropFirst()) {
@@ -88,5 +93,31 @@ func expectNoOverlaps(_ l: DiagramLayout, sourceLocation: SourceLocation = #_sou
         let cat = box("cat")
         #expect(cat.midY > branches.map(\.midY).min()! && cat.midY < branches.map(\.midY).max()!)
         #expect(cat.minX > branches[0].maxX)
+    }
+}
+
+@Suite struct DiagramEdgeCaseTests {
+    @Test func emptyAndOddDiagramsStillDraw() throws {
+        #expect(Diagram(title: "empty").png(scale: 1).count > 8)
+        var d = Diagram(layout: .chain)
+        d.add("a", "a", kind: .conv, shape: .spatial(channels: 8, height: 4, width: 4))
+        d.add("b", "b", kind: .conv, shape: .spatial(channels: 8, height: 4, width: 4), after: "a")
+        d.connect("b", "a")                 // a cycle
+        d.connect("a", "missing")           // an unknown node is ignored
+        let l = d.computeLayout()
+        #expect(l.size.width.isFinite && l.size.height.isFinite && l.routes.count == 2)
+        d.layout = .encoderDecoder
+        #expect(d.computeLayout().size.height.isFinite)
+        _ = try #require(RasterImage(png: d.png(scale: 1)))
+    }
+
+    @Test func boxesFollowSpatialSizeAndChannels() {
+        var d = Diagram(layout: .chain)
+        d.add("big", "big", kind: .conv, shape: .spatial(channels: 16, height: 256, width: 256))
+        d.add("small", "small", kind: .conv, shape: .spatial(channels: 1024, height: 8, width: 8), after: "big")
+        let l = d.computeLayout()
+        let big = l.blocks[0].box, small = l.blocks[1].box
+        #expect(big.height > small.height)      // height follows H
+        #expect(big.width < small.width)        // width follows C
     }
 }

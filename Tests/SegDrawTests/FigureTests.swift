@@ -41,7 +41,8 @@ func svgStructure(_ svg: String) -> String {
     }
 
     @Test func pixelsMatchGoldenWithinTolerance() throws {
-        for (name, figure) in [("atrous", AtrousSamplingFigure() as any Figure), ("pooling-indices", Examples.figures.first { $0.0 == "pooling-indices" }!.1)] {
+        let names = ["atrous", "pooling-indices", "diagram-unet", "heatmap-erf"]
+        for (name, figure) in Examples.figures where names.contains(name) {
             let url = fixtures.appendingPathComponent("\(name).png")
             let png = figure.png(scale: 1)
             if updatingGolden { try Data(png).write(to: url); continue }
@@ -59,7 +60,7 @@ func svgStructure(_ svg: String) -> String {
 
     @Test func labelsAreDrawn() {
         func texts(_ name: String) -> [String] { Examples.figures.first { $0.0 == name }!.1.placedTexts().map(\.text) }
-        #expect(texts("diagram-unet").contains("conv 3×3 ×2 · 64×568×568"))
+        #expect(texts("diagram-unet").contains("conv 3×3 ×2\n64×568×568"))
         #expect(texts("diagram-unet").contains("skip connection"))
         #expect(texts("diagram-segnet").contains("pooling indices"))
         #expect(texts("diagram-deeplabv3").contains("stage 3 ×6\n1024×32×32"))
@@ -119,5 +120,19 @@ func svgStructure(_ svg: String) -> String {
         #expect(abs(box.width - s.width) < 0.01 && abs(box.height - s.height) < 0.01)
         let wrapped = m.measure("receptive field", font: .body, maxWidth: 60)
         #expect(wrapped.width <= 60 && wrapped.height > s.height * 1.5)
+    }
+}
+
+@Suite struct SVGTests {
+    @Test func idsAreUniquePerFigureAndStable() {
+        let a = AtrousSamplingFigure().svg(), b = PyramidPoolingFigure().svg()
+        func ids(_ s: String) -> Set<String> {
+            Set(s.components(separatedBy: "id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) })
+        }
+        #expect(!ids(a).isEmpty && ids(a).isDisjoint(with: ids(b)))
+        #expect(a == AtrousSamplingFigure().svg())
+        // Every reference points at an id of the same document.
+        let refs = a.components(separatedBy: "href=\"#").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(!refs.isEmpty && refs.allSatisfy { ids(a).contains($0) })
     }
 }

@@ -14,6 +14,14 @@ import SegDraw
         }
         var full = ExampleDiagrams.deeplabv3(); full.depth = nil
         try Data(full.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3-expanded.png"))
+        try Data(ExampleDiagrams.fcn8s().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-fcn8s.png"))
+        var fcn = ExampleDiagrams.fcn8s(); fcn.depth = 1; fcn.layout = .chain
+        try Data(fcn.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-fcn8s-chain.png"))
+        try Data(ExampleDiagrams.deeplabv3plus().png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3plus.png"))
+        var segformer = ExampleDiagrams.segformer(); segformer.layout = .chain
+        try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer.png"))
+        segformer.depth = 0
+        try Data(segformer.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-segformer-depth0.png"))
         full.depth = 0
         try Data(full.png(scale: 1)).write(to: URL(fileURLWithPath: "\(dir)/diagram-deeplabv3-depth0.png"))
     }

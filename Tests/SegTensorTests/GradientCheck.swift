@@ -312,6 +312,17 @@ let check = GradientCheck()
             var g = SeededGenerator(seed: 7)
             return xs[0].dropout(p: 0.3, training: true, generator: &g)
         }
+        check.check([randn([6, 2, 3])]) { xs in
+            var g = SeededGenerator(seed: 5)
+            return xs[0].dropPath(p: 0.5, training: true, generator: &g)
+        }
+        var g = SeededGenerator(seed: 5)
+        let kept = Tensor.ones([64, 3]).dropPath(p: 0.25, training: true, generator: &g).scalars
+        for row in 0..<64 {
+            let v = kept[row * 3]
+            #expect(v == 0 || Swift.abs(v - 1 / 0.75) < 1e-6)
+            #expect(kept[row * 3 + 1] == v && kept[row * 3 + 2] == v)
+        }
         let mask = Tensor(shape: [1, 3, 4], scalars: [1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0])
         check.check([randn([2, 3, 5], seed: 1), randn([2, 4, 5], seed: 2), randn([2, 4, 2], seed: 3), randn([3, 4], seed: 4)]) {
             Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], bias: $0[3], mask: mask)
@@ -336,5 +347,25 @@ let check = GradientCheck()
         #expect(Tensor.linspace(from: 0, to: 1, count: 5).scalars == [0, 0.25, 0.5, 0.75, 1])
         #expect(Tensor([-1.5, 0, 2.5]).sign().scalars == [-1, 0, 1])
         #expect(Tensor([0.5, 1.5, 2.4]).rounded().scalars == [0, 2, 2])
+    }
+}
+
+@Suite struct LossGradients {
+    @Test func crossEntropy() {
+        let labels = Tensor(shape: [2, 2, 3], scalars: [0, 2, 255, 1, 1, 0, 2, 2, 1, 255, 0, 1])
+        let weight = Tensor([0.5, 1, 2])
+        check.check([randn([2, 3, 2, 3])]) { $0[0].crossEntropy(labels: labels, ignoreIndex: 255) }
+        check.check([randn([2, 3, 2, 3])]) { $0[0].crossEntropy(labels: labels, weight: weight, ignoreIndex: 255, reduction: .sum) }
+        check.check([randn([2, 3, 2, 3])]) { $0[0].crossEntropy(labels: labels, weight: weight, ignoreIndex: 255, reduction: .none) }
+        check.check([randn([4, 3])]) { $0[0].crossEntropy(labels: Tensor([2, 0, 1, 1])) }
+    }
+
+    @Test func crossEntropyEqualsComposedLogSoftmax() {
+        let x = randn([2, 3, 4, 4])
+        var g = SeededGenerator(seed: 11)
+        let labels = Tensor.randn([2, 4, 4], generator: &g).map { Float(Int(Swift.abs($0) * 2) % 3) }
+        let fused = x.crossEntropy(labels: labels).item()
+        let composed = -(x.logSoftmax(axis: 1).gather(axis: 1, indices: labels.unsqueezed(axis: 1))).mean().item()
+        #expect(Swift.abs(fused - composed) < 1e-5)
     }
 }

@@ -53,4 +53,24 @@ import Testing
             #expect(scope.liveBytes == base)
         }
     }
+
+    /// The tape keeps only what a backward needs: a chain of additions saves no values, so its
+    /// intermediates die during the forward pass (PyTorch's saved-tensor rule).
+    @Test func additionsSaveNoValues() {
+        TensorMemory.withScope { scope in
+            let x = Tensor.zeros([1000]).requiringGrad()
+            var y = x
+            for _ in 0..<50 { y = y + 1 }
+            #expect(scope.liveBytes <= 2 * 4000 + 64, "live \(scope.liveBytes) bytes: intermediates kept")
+            y.sum().backward()
+            #expect(x.grad?.scalars == [Float](repeating: 1, count: 1000))
+        }
+        TensorMemory.withScope { scope in
+            // exp saves its output for the backward: all 50 stay alive until then.
+            let x = Tensor.zeros([1000]).requiringGrad()
+            var y = x
+            for _ in 0..<50 { y = (y * 0.01).exp() }
+            #expect(scope.liveBytes >= 50 * 4000)
+        }
+    }
 }

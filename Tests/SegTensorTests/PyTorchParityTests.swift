@@ -125,6 +125,46 @@ func runCase(_ c: FixtureCase) {
     case "linear": out = x.linear(weight: leaves["weight"]!, bias: leaves["bias"])
     case "attention":
         out = Tensor.scaledDotProductAttention(query: leaves["q"]!, key: leaves["k"]!, value: leaves["v"]!, bias: leaves["bias"])
+    case "add": out = leaves["a"]! + leaves["b"]!
+    case "sub": out = leaves["a"]! - leaves["b"]!
+    case "mul": out = leaves["a"]! * leaves["b"]!
+    case "div": out = leaves["a"]! / leaves["b"]!
+    case "maximum": out = Tensor.maximum(leaves["a"]!, leaves["b"]!)
+    case "minimum": out = Tensor.minimum(leaves["a"]!, leaves["b"]!)
+    case "pow_tensor": out = leaves["a"]!.pow(leaves["b"]!)
+    case "pow_scalar": out = x.pow(2.5)
+    case "exp": out = x.exp()
+    case "log": out = x.log()
+    case "sqrt": out = x.sqrt()
+    case "rsqrt": out = x.rsqrt()
+    case "abs": out = x.abs()
+    case "neg": out = -x
+    case "relu": out = x.relu()
+    case "clamp": out = x.clamp(min: -0.5, max: 0.7)
+    case "where": out = Tensor.where(leaves["mask"]!, leaves["a"]!, leaves["b"]!)
+    case "sum_axes": out = x.sum(axes: [0, 2])
+    case "mean_keepdim": out = x.mean(axis: 1, keepDims: true)
+    case "amax": out = x.max(axes: [1])
+    case "amin": out = x.min(axes: [0, 2])
+    case "logsumexp": out = x.logSumExp(axes: [2])
+    case "var_biased": out = x.variance(axis: 1, unbiased: false, keepDims: true)
+    case "permute": out = x.permuted([2, 0, 1])
+    case "slice_step": out = x.sliced(axis: 1, range: 1..<6, stride: 2)
+    case "flip": out = x.flipped(axis: 1)
+    case "concat": out = Tensor.concat([leaves["a"]!, leaves["b"]!, leaves["a"]!], axis: 1)
+    case "stack": out = Tensor.stack([leaves["a"]!, leaves["b"]!], axis: 2)
+    case "pad_constant": out = x.padded([(0, 3), (2, 1)], mode: .constant(1.5))
+    case "pad_replicate": out = x.padded([(1, 3), (2, 1)], mode: .replicate)
+    case "expand": out = x.expanded(to: [2, 3, 4])
+    case "normalize": out = x.normalized(axis: 1)
+    case "gather": out = x.gather(axis: 1, indices: leaves["indices"]!)
+    case "index_select": out = x.indexSelect(axis: 0, indices: [3, 0, 3, 1])
+    case "matmul_transposed": out = leaves["a"]!.matmul(leaves["b"]!, transposeSelf: true, transposeOther: true)
+    case "softplus_large": out = x.softplus()
+    case "cross_entropy":
+        let reduction: LossReduction = [.mean, .sum, .none][c.int("reduction")]
+        out = x.crossEntropy(labels: c.inputs["labels"]!.tensor, weight: c.inputs["weight"]?.tensor,
+                             ignoreIndex: c.int("ignore_index"), reduction: reduction)
     default:
         Issue.record("unknown fixture op \(c.op)")
         return
@@ -146,9 +186,10 @@ func runCase(_ c: FixtureCase) {
     @Test(arguments: loadFixtures("resize")) func interpolation(_ c: FixtureCase) { runCase(c) }
     @Test(arguments: loadFixtures("norm")) func normalization(_ c: FixtureCase) { runCase(c) }
     @Test(arguments: loadFixtures("misc")) func misc(_ c: FixtureCase) { runCase(c) }
+    @Test(arguments: loadFixtures("elementwise")) func elementwise(_ c: FixtureCase) { runCase(c) }
 
     @Test func fixturesCoverTheEdgeCases() {
-        let names = ["conv", "pool", "resize", "norm", "misc"].flatMap { loadFixtures($0) }.map(\.name)
+        let names = ["conv", "pool", "resize", "norm", "misc", "elementwise"].flatMap { loadFixtures($0) }.map(\.name)
         for needle in ["groups 2 with dilation 2", "ceil_mode", "align_corners=True", "align_corners=False",
                        "overlapping bins", "to odd size", "bicubic", "output_padding"] {
             #expect(names.contains { $0.contains(needle) }, "no fixture case for \(needle)")

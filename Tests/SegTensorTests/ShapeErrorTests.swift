@@ -27,4 +27,14 @@ import SegTensor
         }
         #expect(stderr(of: result).contains("matmul: shapes [2, 3] and [4, 5] do not multiply"))
     }
+
+    @Test func secondBackwardThroughAFreedGraph() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor([1, 2]).requiringGrad()
+            let y = (x * x).sum()
+            y.backward()
+            y.backward()
+        }
+        #expect(stderr(of: result).contains("already freed by an earlier backward"))
+    }
 }

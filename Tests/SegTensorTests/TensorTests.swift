@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SegTensor
 
@@ -91,5 +92,52 @@ import Testing
         let z = (y * y + y).sum()   // 9x² + 3x → 18x + 3 = 39
         z.backward()
         #expect(x.grad?.scalars == [39])
+    }
+}
+
+@Suite struct VectorMath {
+    @Test func vectorExpMatchesLibm() {
+        let xs = (0..<4000).map { Float(-100) + Float($0) * 0.05 } + [-.infinity, .infinity, 0, -87, 88]
+        let y = Tensor(xs).exp().scalars
+        for (x, v) in zip(xs, y) {
+            let e = Foundation.exp(x)
+            // Below the normal range the vector form flushes to 0 (no denormals).
+            if e < Float.leastNormalMagnitude || e.isInfinite { #expect(v == e || v < Float.leastNormalMagnitude, "exp(\(x))"); continue }
+            #expect(Swift.abs(v - e) <= 4 * e.ulp, "exp(\(x)) = \(v), libm \(e)")
+        }
+        #expect(Tensor([.nan]).exp().item().isNaN)
+    }
+
+    @Test func softmaxOfMaskedRowsAndLargeValues() {
+        let x = Tensor(shape: [2, 3], scalars: [1000, 1001, 1002, -.infinity, 0, -.infinity])
+        let y = x.softmax(axis: 1).scalars
+        #expect(Swift.abs(y[2] - 0.66524096) < 1e-6)
+        #expect(y[3] == 0 && y[4] == 1 && y[5] == 0)
+    }
+}
+
+@Suite struct VectorGELU {
+    /// The 16-lane GELU (A&S erf) against the libm erf form, forward and derivative.
+    @Test func matchesErfForm() {
+        let xs = (0..<3200).map { Float(-8) + Float($0) * 0.005 }
+        let x = Tensor(xs).requiringGrad()
+        let y = x.gelu()
+        y.sum().backward()
+        for (i, v) in xs.enumerated() {
+            let d = Double(v)
+            let phi2 = 1 + Foundation.erf(d / 2.0.squareRoot())
+            let expected = 0.5 * d * phi2
+            let slope = 0.5 * phi2 + d * Foundation.exp(-0.5 * d * d) / (2 * Double.pi).squareRoot()
+            #expect(Swift.abs(Double(y.scalars[i]) - expected) <= 2e-7 * Swift.max(1, Swift.abs(d)), "gelu(\(v))")
+            #expect(Swift.abs(Double(x.grad!.scalars[i]) - slope) <= 1e-6 * Swift.max(1, Swift.abs(d)), "gelu'(\(v))")
+        }
+    }
+
+    @Test func normalizeAndCloseness() {
+        let v = Tensor(shape: [2, 2], scalars: [3, 4, 0, 0]).normalized(axis: 1)
+        #expect(v.isClose(to: Tensor(shape: [2, 2], scalars: [0.6, 0.8, 0, 0])))
+        #expect(!v.isClose(to: Tensor(shape: [2, 2], scalars: [0.6, 0.8, 0, 0.01])))
+        #expect(v.maxAbsDifference(Tensor(shape: [2, 2], scalars: [0.6, 0.8, 0, 0.5])) == 0.5)
+        check.check([randn([2, 3])]) { $0[0].normalized(axis: 1) }
     }
 }

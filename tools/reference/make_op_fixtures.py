@@ -179,11 +179,86 @@ def misc_cases():
     return cs
 
 
+def elementwise_cases():
+    """Arithmetic with broadcasting, unary functions, reductions and layout ops."""
+    cs = []
+    a, b = torch.randn(2, 3, 4), torch.randn(3, 1)
+    pos = torch.rand(2, 3, 4) + 0.5
+    away = torch.randn(2, 3, 4)
+    away = away + away.sign() * 0.1
+    for name, inputs, fn in [
+        ("add", {"a": a, "b": b}, lambda a, b: a + b),
+        ("sub", {"a": a, "b": b}, lambda a, b: a - b),
+        ("mul", {"a": a, "b": b}, lambda a, b: a * b),
+        ("div", {"a": a, "b": b + b.sign() * 0.5}, lambda a, b: a / b),
+        ("maximum", {"a": a, "b": b}, lambda a, b: torch.maximum(a, b)),
+        ("minimum", {"a": a, "b": b}, lambda a, b: torch.minimum(a, b)),
+        ("pow_tensor", {"a": pos, "b": torch.randn(4)}, lambda a, b: torch.pow(a, b)),
+        ("pow_scalar", {"x": pos}, lambda x: torch.pow(x, 2.5)),
+        ("exp", {"x": a}, lambda x: torch.exp(x)),
+        ("log", {"x": pos}, lambda x: torch.log(x)),
+        ("sqrt", {"x": pos}, lambda x: torch.sqrt(x)),
+        ("rsqrt", {"x": pos}, lambda x: torch.rsqrt(x)),
+        ("abs", {"x": away}, lambda x: torch.abs(x)),
+        ("neg", {"x": a}, lambda x: -x),
+        ("relu", {"x": away}, lambda x: torch.relu(x)),
+        ("clamp", {"x": away}, lambda x: torch.clamp(x, -0.5, 0.7)),
+        ("where", {"a": a, "b": b, "mask": (torch.randn(2, 1, 4) > 0).float()}, None),
+        ("sum_axes", {"x": a}, lambda x: x.sum(dim=(0, 2))),
+        ("mean_keepdim", {"x": a}, lambda x: x.mean(dim=1, keepdim=True)),
+        ("amax", {"x": a}, lambda x: torch.amax(x, dim=(1,))),
+        ("amin", {"x": a}, lambda x: torch.amin(x, dim=(0, 2))),
+        ("logsumexp", {"x": a}, lambda x: torch.logsumexp(x, dim=2)),
+        ("var_biased", {"x": a}, lambda x: torch.var(x, dim=1, unbiased=False, keepdim=True)),
+        ("permute", {"x": a}, lambda x: x.permute(2, 0, 1)),
+        ("slice_step", {"x": torch.randn(3, 7, 2)}, lambda x: x[:, 1:6:2]),
+        ("flip", {"x": a}, lambda x: torch.flip(x, [1])),
+        ("concat", {"a": a, "b": torch.randn(2, 1, 4)}, lambda a, b: torch.cat([a, b, a], 1)),
+        ("stack", {"a": a, "b": torch.randn(2, 3, 4)}, lambda a, b: torch.stack([a, b], 2)),
+        ("pad_constant", {"x": torch.randn(1, 2, 3, 4)}, lambda x: F.pad(x, (2, 1, 0, 3), value=1.5)),
+        ("pad_replicate", {"x": torch.randn(1, 2, 3, 4)}, lambda x: F.pad(x, (2, 1, 1, 3), mode="replicate")),
+        ("expand", {"x": torch.randn(3, 1)}, lambda x: x.expand(2, 3, 4)),
+        ("normalize", {"x": a}, lambda x: F.normalize(x, dim=1)),
+        ("gather", {"x": torch.randn(2, 3, 2, 2), "indices": torch.randint(0, 3, (2, 1, 2, 2)).float()}, None),
+        ("index_select", {"x": torch.randn(4, 3)}, lambda x: torch.index_select(x, 0, torch.tensor([3, 0, 3, 1]))),
+        ("matmul_transposed", {"a": torch.randn(2, 4, 3), "b": torch.randn(2, 5, 4)}, lambda a, b: a.transpose(-1, -2) @ b.transpose(-1, -2)),
+        ("softplus_large", {"x": torch.tensor([-30.0, -1.0, 0.0, 19.0, 21.0, 40.0])}, lambda x: F.softplus(x)),
+    ]:
+        if name == "where":
+            fn = lambda a, b, mask: torch.where(mask.bool(), a, b)
+            cs.append(case(name, name, {}, inputs, fn, grad_inputs=["a", "b"]))
+        elif name == "gather":
+            fn = lambda x, indices: torch.gather(x, 1, indices.long())
+            cs.append(case(name, name, {}, inputs, fn, grad_inputs=["x"]))
+        else:
+            cs.append(case(name, name, {}, inputs, fn))
+    # Fused cross-entropy: segmentation maps with an ignore index and class weights.
+    logits = torch.randn(2, 4, 3, 5)
+    labels = torch.randint(0, 4, (2, 3, 5))
+    labels[0, 1, 2] = 255
+    labels[1, 0, :2] = 255
+    cw = torch.rand(4) + 0.5
+    for name, red, weighted in [("cross_entropy mean ignore 255", "mean", False), ("cross_entropy mean weighted", "mean", True),
+                                ("cross_entropy sum", "sum", False), ("cross_entropy none weighted", "none", True)]:
+        params = {"reduction": ["mean", "sum", "none"].index(red), "ignore_index": 255}
+        inputs = {"x": logits, "labels": labels.float()}
+        if weighted:
+            inputs["weight"] = cw
+        cs.append(case(name, "cross_entropy", params, inputs,
+                       lambda x, labels, weight=None: F.cross_entropy(x, labels.long(), weight=weight, ignore_index=255, reduction=red),
+                       grad_inputs=["x"]))
+    cs.append(case("cross_entropy [N, C]", "cross_entropy", {"reduction": 0, "ignore_index": -100},
+                   {"x": torch.randn(5, 3), "labels": torch.tensor([0, 2, 1, 1, 0]).float()},
+                   lambda x, labels: F.cross_entropy(x, labels.long()), grad_inputs=["x"]))
+    return cs
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     total = 0
     for fname, cases in [("conv.json", conv_cases()), ("pool.json", pool_cases()), ("resize.json", resize_cases()),
-                         ("norm.json", norm_cases()), ("misc.json", misc_cases())]:
+                         ("norm.json", norm_cases()), ("misc.json", misc_cases()),
+                         ("elementwise.json", elementwise_cases())]:
         path = os.path.join(OUT, fname)
         with open(path, "w") as f:
             json.dump({"generator": f"torch {torch.__version__}", "cases": cases}, f, separators=(",", ":"))

@@ -151,6 +151,17 @@ func mapKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ 
     }
 }
 
+/// out[i] = f(x[i]) with a 16-lane form for the body of the loop.
+@inline(__always)
+func mapKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+               _ f: (Float) -> Float, _ v: (Vec) -> Vec) {
+    Parallel.forChunks(n, grain: 1 << 15) { r in
+        var i = r.lowerBound
+        while i + 16 <= r.upperBound { storeVec(v(loadVec(x + i)), out + i); i += 16 }
+        while i < r.upperBound { out[i] = f(x[i]); i += 1 }
+    }
+}
+
 /// out[i] = f(x[i], y[i]).
 @inline(__always)
 func zipKernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
@@ -166,6 +177,18 @@ func zip3Kernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: Unsaf
                 _ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float, Float, Float) -> Float) {
     Parallel.forChunks(n, grain: 1 << 14) { r in
         for i in r { out[i] = f(x[i], y[i], z[i]) }
+    }
+}
+
+/// out[i] = f(x[i], y[i], z[i]) with a 16-lane form for the body of the loop.
+@inline(__always)
+func zip3Kernel(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,
+                _ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float, Float, Float) -> Float,
+                _ v: (Vec, Vec, Vec) -> Vec) {
+    Parallel.forChunks(n, grain: 1 << 15) { r in
+        var i = r.lowerBound
+        while i + 16 <= r.upperBound { storeVec(v(loadVec(x + i), loadVec(y + i), loadVec(z + i)), out + i); i += 16 }
+        while i < r.upperBound { out[i] = f(x[i], y[i], z[i]); i += 1 }
     }
 }
 

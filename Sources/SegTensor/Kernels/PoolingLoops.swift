@@ -30,8 +30,11 @@ enum PoolingLoops {
                         while iy < he {
                             var ix = ws
                             while ix < we {
+                                // Branch-free (random data mispredicts): take v if larger or NaN.
                                 let v = xp[iy * w + ix]
-                                if v > best || v.isNaN { best = v; bi = iy * w + ix }
+                                let take = v > best || v != v
+                                best = take ? v : best
+                                bi = take ? iy * w + ix : bi
                                 ix += k.dw
                             }
                             iy += k.dh
@@ -133,30 +136,58 @@ enum PoolingLoops {
         var taps: Int
     }
 
+    /// Separable: a horizontal pass into a [h, ow] buffer, then a vertical pass vectorised
+    /// along the output row; the backward runs the adjoint passes in reverse order.
     static func resample(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, backward: Bool,
                          planes: Int, h: Int, w: Int, oh: Int, ow: Int, ty: Taps, tx: Taps) {
+        ty.index.withUnsafeBufferPointer { yi in ty.weight.withUnsafeBufferPointer { yw in
+        tx.index.withUnsafeBufferPointer { xi in tx.weight.withUnsafeBufferPointer { xw in
+        let (yi, yw, xi, xw) = (yi.baseAddress!, yw.baseAddress!, xi.baseAddress!, xw.baseAddress!)
+        let (ta, tb) = (ty.taps, tx.taps)
         Parallel.forChunks(planes, grain: Swift.max(1, 8192 / Swift.max(1, oh * ow))) { r in
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
+            defer { tmp.deallocate() }
             for p in r {
-                let inP = p * h * w, outP = p * oh * ow
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        var acc: Float = 0
-                        let g = backward ? src[outP + oy * ow + ox] : 0
-                        for a in 0..<ty.taps {
-                            let iy = ty.index[oy * ty.taps + a], wy = ty.weight[oy * ty.taps + a]
-                            for b in 0..<tx.taps {
-                                let ix = tx.index[ox * tx.taps + b], wx = tx.weight[ox * tx.taps + b]
-                                if backward {
-                                    dst[inP + iy * w + ix] += wy * wx * g
-                                } else {
-                                    acc += wy * wx * src[inP + iy * w + ix]
-                                }
-                            }
+                if !backward {
+                    let x = src + p * h * w, y = dst + p * oh * ow
+                    for iy in 0..<h {
+                        let row = x + iy * w, t = tmp + iy * ow
+                        for ox in 0..<ow {
+                            var acc: Float = 0
+                            for b in 0..<tb { acc += xw[ox * tb + b] * row[xi[ox * tb + b]] }
+                            t[ox] = acc
                         }
-                        if !backward { dst[outP + oy * ow + ox] = acc }
+                    }
+                    for oy in 0..<oh {
+                        let out = y + oy * ow
+                        out.update(repeating: 0, count: ow)
+                        for a in 0..<ta { axpy(yw[oy * ta + a], tmp + yi[oy * ta + a] * ow, out, ow) }
+                    }
+                } else {
+                    let g = src + p * oh * ow, gx = dst + p * h * w
+                    tmp.update(repeating: 0, count: h * ow)
+                    for oy in 0..<oh {
+                        for a in 0..<ta { axpy(yw[oy * ta + a], g + oy * ow, tmp + yi[oy * ta + a] * ow, ow) }
+                    }
+                    for iy in 0..<h {
+                        let row = gx + iy * w, t = tmp + iy * ow
+                        for ox in 0..<ow {
+                            let v = t[ox]
+                            for b in 0..<tb { row[xi[ox * tb + b]] += xw[ox * tb + b] * v }
+                        }
                     }
                 }
             }
         }
+        } } } }
+    }
+
+    /// y += a·x over n floats.
+    @inline(__always)
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let av = Vec(repeating: a)
+        var i = 0
+        while i + 16 <= n { storeVec(loadVec(y + i).addingProduct(av, loadVec(x + i)), y + i); i += 16 }
+        while i < n { y[i] += a * x[i]; i += 1 }
     }
 }

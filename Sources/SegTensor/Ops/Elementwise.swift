@@ -25,15 +25,20 @@ extension Tensor {
         return Tensor(storage: s, shape: target)
     }
 
+    /// A broadcasting binary op. `savesInputs: false` (add, sub) keeps the inputs' values out of the
+    /// tape; the backward then gets placeholders for them.
     static func binary<F: BinaryFunction>(_ op: String, _ a: Tensor, _ b: Tensor, _ f: F.Type,
+                                           savesInputs: Bool = true, savesOutput: Bool = false,
                                            backward: @escaping (_ a: Tensor, _ b: Tensor, _ out: Tensor, _ g: Tensor) -> (Tensor?, Tensor?)) -> Tensor {
         let outShape = broadcastShape(a.shape, b.shape, op: op)
         let s = TensorStorage(count: outShape.product)
         broadcastBinary(f, a.pointer, a.shape, b.pointer, b.shape, s.pointer, outShape)
         let (aShape, bShape) = (a.shape, b.shape)
-        return record(op, s, shape: outShape, inputs: [a, b]) { g, out in
-            let (ga, gb) = backward(a, b, out, g)
-            return [ga?.sumToShape(aShape), gb?.sumToShape(bShape)]
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
+        let (sa, sb) = savesInputs ? (a, b) : (placeholder, placeholder)
+        return record(op, s, shape: outShape, inputs: [a, b], savesOutput: savesOutput) { g, out in
+            let (ga, gb) = backward(sa, sb, out, g)
+            return [aNeeds ? ga?.sumToShape(aShape) : nil, bNeeds ? gb?.sumToShape(bShape) : nil]
         }
     }
 
@@ -57,19 +62,21 @@ extension Tensor {
 
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        binary("add", a, b, AddFunction.self) { _, _, _, g in (g, g) }
+        binary("add", a, b, AddFunction.self, savesInputs: false) { _, _, _, g in (g, g) }
     }
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        binary("sub", a, b, SubFunction.self) { _, _, _, g in (g, -g) }
+        binary("sub", a, b, SubFunction.self, savesInputs: false) { _, _, _, g in (g, -g) }
     }
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        binary("mul", a, b, MulFunction.self) { a, b, _, g in
-            (a.requiresGrad ? g * b : nil, b.requiresGrad ? g * a : nil)
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
+        return binary("mul", a, b, MulFunction.self) { a, b, _, g in
+            (aNeeds ? g * b : nil, bNeeds ? g * a : nil)
         }
     }
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        binary("div", a, b, DivFunction.self) { a, b, out, g in
-            (a.requiresGrad ? g / b : nil, b.requiresGrad ? -(g * out / b) : nil)
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
+        return binary("div", a, b, DivFunction.self, savesOutput: true) { _, b, out, g in
+            (aNeeds ? g / b : nil, bNeeds ? -(g * out / b) : nil)
         }
     }
     /// Elementwise maximum (the gradient goes to the larger; half to each on ties).
@@ -113,7 +120,7 @@ extension Tensor {
         zipKernel(a.pointer, b.pointer, s.pointer, s.count) { Foundation.pow($0, $1) }
         let (aShape, bShape) = (shape, exponent.shape)
         let (x, e) = (self, exponent)
-        return Tensor.record("pow", s, shape: outShape, inputs: [self, exponent]) { g, out in
+        return Tensor.record("pow", s, shape: outShape, inputs: [self, exponent], savesOutput: true) { g, out in
             let ga = x.requiresGrad ? (g * e * a.pow(b - 1)).sumToShape(aShape) : nil
             let gb = e.requiresGrad ? (g * out * a.log()).sumToShape(bShape) : nil
             return [ga, gb]
@@ -125,13 +132,23 @@ extension Tensor {
 
 extension Tensor {
     /// An elementwise op: `forward(x)` and `backward(x, y, g)` giving dL/dx from x, y = f(x), dL/dy.
-    func unary(_ op: String, forward: (Float) -> Float, backward: @escaping (Float, Float, Float) -> Float) -> Tensor {
+    /// With `savesInput: false` the tape keeps only y, and the backward gets y in place of x (for
+    /// ops whose derivative reads y alone: exp, sigmoid, tanh, sqrt; relu, since y > 0 ⇔ x > 0).
+    @inline(__always)
+    func unary(_ op: String, forward: (Float) -> Float, vector: ((Vec) -> Vec)? = nil, savesInput: Bool = true,
+               backward: @escaping (Float, Float, Float) -> Float,
+               vectorBackward: ((Vec, Vec, Vec) -> Vec)? = nil) -> Tensor {
         let s = TensorStorage(count: count)
-        mapKernel(pointer, s.pointer, count, forward)
-        let x = self
-        return Tensor.record(op, s, shape: shape, inputs: [self]) { g, out in
+        if let vector { mapKernel(pointer, s.pointer, count, forward, vector) } else { mapKernel(pointer, s.pointer, count, forward) }
+        let saved: Tensor? = savesInput ? self : nil
+        return Tensor.record(op, s, shape: shape, inputs: [self], savesOutput: true) { g, out in
             let gs = TensorStorage(count: g.count)
-            zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward)
+            let x = saved ?? out
+            if let vectorBackward {
+                zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward, vectorBackward)
+            } else {
+                zip3Kernel(x.pointer, out.pointer, g.pointer, gs.pointer, g.count, backward)
+            }
             return [Tensor(storage: gs, shape: g.shape)]
         }
     }
@@ -143,15 +160,15 @@ extension Tensor {
         return Tensor(storage: s, shape: shape)
     }
 
-    public func neg() -> Tensor { unary("neg", forward: { -$0 }, backward: { _, _, g in -g }) }
-    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, backward: { _, y, g in g * y }) }
+    public func neg() -> Tensor { unary("neg", forward: { -$0 }, vector: { -$0 }, backward: { _, _, g in -g }) }
+    public func exp() -> Tensor { unary("exp", forward: { Foundation.exp($0) }, vector: vexp, savesInput: false, backward: { _, y, g in g * y }, vectorBackward: { _, y, g in g * y }) }
     public func log() -> Tensor { unary("log", forward: { Foundation.log($0) }, backward: { x, _, g in g / x }) }
-    public func sqrt() -> Tensor { unary("sqrt", forward: { $0.squareRoot() }, backward: { _, y, g in g / (2 * y) }) }
+    public func sqrt() -> Tensor { unary("sqrt", forward: { $0.squareRoot() }, savesInput: false, backward: { _, y, g in g / (2 * y) }) }
     public func rsqrt() -> Tensor {
-        unary("rsqrt", forward: { 1 / $0.squareRoot() }, backward: { _, y, g in -0.5 * g * y * y * y })
+        unary("rsqrt", forward: { 1 / $0.squareRoot() }, savesInput: false, backward: { _, y, g in -0.5 * g * y * y * y })
     }
-    public func square() -> Tensor { unary("square", forward: { $0 * $0 }, backward: { x, _, g in 2 * x * g }) }
-    public func reciprocal() -> Tensor { unary("reciprocal", forward: { 1 / $0 }, backward: { _, y, g in -g * y * y }) }
+    public func square() -> Tensor { unary("square", forward: { $0 * $0 }, vector: { $0 * $0 }, backward: { x, _, g in 2 * x * g }) }
+    public func reciprocal() -> Tensor { unary("reciprocal", forward: { 1 / $0 }, savesInput: false, backward: { _, y, g in -g * y * y }) }
     public func pow(_ p: Float) -> Tensor {
         if p == 2 { return square() }
         return unary("pow", forward: { Foundation.pow($0, p) },
@@ -164,20 +181,26 @@ extension Tensor {
     /// Elementwise clamp; the gradient passes where min ≤ x ≤ max (PyTorch).
     public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
         unary("clamp", forward: { Swift.min(Swift.max($0, lo), hi) },
+              vector: { $0.replacing(with: Vec(repeating: lo), where: $0 .< lo).replacing(with: Vec(repeating: hi), where: $0 .> hi) },
               backward: { x, _, g in (x >= lo && x <= hi) ? g : 0 })
     }
     /// max(x, 0), elementwise.
-    public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, backward: { x, _, g in x > 0 ? g : 0 }) }
+    public func relu() -> Tensor { unary("relu", forward: { Swift.max($0, 0) }, vector: { $0.replacing(with: 0, where: $0 .< 0) },
+                                          savesInput: false, backward: { x, _, g in x > 0 ? g : 0 },
+                                          vectorBackward: { x, _, g in g.replacing(with: 0, where: x .<= 0) }) }
     /// min(max(x, 0), 6) (MobileNet's ReLU6).
     public func relu6() -> Tensor { clamp(min: 0, max: 6) }
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        unary("leakyRelu", forward: { $0 > 0 ? $0 : slope * $0 }, backward: { x, _, g in x > 0 ? g : slope * g })
+        unary("leakyRelu", forward: { $0 > 0 ? $0 : slope * $0 }, vector: { $0.replacing(with: $0 * slope, where: $0 .< 0) },
+              backward: { x, _, g in x > 0 ? g : slope * g }, vectorBackward: { x, _, g in g.replacing(with: g * slope, where: x .<= 0) })
     }
     public func sigmoid() -> Tensor {
-        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, backward: { _, y, g in g * y * (1 - y) })
+        unary("sigmoid", forward: { 1 / (1 + Foundation.exp(-$0)) }, vector: vsigmoid, savesInput: false, backward: { _, y, g in g * y * (1 - y) },
+              vectorBackward: { _, y, g in g * y * (1 - y) })
     }
     public func tanh() -> Tensor {
-        unary("tanh", forward: { Foundation.tanh($0) }, backward: { _, y, g in g * (1 - y * y) })
+        unary("tanh", forward: { Foundation.tanh($0) }, savesInput: false, backward: { _, y, g in g * (1 - y * y) },
+              vectorBackward: { _, y, g in g * (1 - y * y) })
     }
     /// GELU: x·Φ(x) with the exact erf form, or PyTorch's `approximate="tanh"` form.
     public func gelu(approximate: Bool = false) -> Tensor {
@@ -189,10 +212,11 @@ extension Tensor {
                              return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x))
                          })
         }
-        return unary("gelu", forward: { x in 0.5 * x * (1 + Foundation.erf(x * 0.7071067811865476)) },
+        return unary("gelu", forward: { x in 0.5 * x * (1 + Foundation.erf(x * 0.7071067811865476)) }, vector: vgelu,
                      backward: { x, _, g in
                          g * (0.5 * (1 + Foundation.erf(x * 0.7071067811865476)) + x * 0.3989422804014327 * Foundation.exp(-0.5 * x * x))
-                     })
+                     },
+                     vectorBackward: { x, _, g in g * vgeluDerivative(x) })
     }
     /// log(1 + eˣ) (PyTorch's beta = 1, threshold = 20: linear above it).
     public func softplus() -> Tensor {
@@ -201,7 +225,7 @@ extension Tensor {
     }
     /// x · sigmoid(x).
     public func silu() -> Tensor {
-        unary("silu", forward: { $0 / (1 + Foundation.exp(-$0)) },
+        unary("silu", forward: { $0 / (1 + Foundation.exp(-$0)) }, vector: { $0 * vsigmoid($0) },
               backward: { x, _, g in let s = 1 / (1 + Foundation.exp(-x)); return g * s * (1 + x * (1 - s)) })
     }
 }
@@ -238,10 +262,11 @@ extension Tensor {
         let s = TensorStorage(count: outShape.product)
         zip3Kernel(m.pointer, x.pointer, y.pointer, s.pointer, s.count) { $0 != 0 ? $1 : $2 }
         let (aShape, bShape) = (a.shape, b.shape)
+        let (aNeeds, bNeeds) = (a.requiresGrad, b.requiresGrad)
         return record("where", s, shape: outShape, inputs: [a, b]) { g, _ in
             let zero = Tensor(0)
-            return [a.requiresGrad ? Tensor.where(m, g, zero).sumToShape(aShape) : nil,
-                    b.requiresGrad ? Tensor.where(m, zero, g).sumToShape(bShape) : nil]
+            return [aNeeds ? Tensor.where(m, g, zero).sumToShape(aShape) : nil,
+                    bNeeds ? Tensor.where(m, zero, g).sumToShape(bShape) : nil]
         }
     }
     public static func `where`(_ mask: Tensor, _ a: Tensor, _ b: Float) -> Tensor { Tensor.where(mask, a, Tensor(b)) }

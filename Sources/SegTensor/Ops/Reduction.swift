@@ -47,7 +47,7 @@ extension Tensor {
         let s = TensorStorage(count: keep.product)
         reduceKernel(f, pointer, shape, s.pointer, keep)
         let x = self
-        return Tensor.record(op, s, shape: dropReduced(keep, set, keepDims: keepDims), inputs: [self]) { g, out in
+        return Tensor.record(op, s, shape: dropReduced(keep, set, keepDims: keepDims), inputs: [self], savesOutput: true) { g, out in
             // The gradient is shared evenly among the elements equal to the extremum.
             let mask = x.eq(out.reshaped(keep))
             let ties = mask.sum(axes: Array(set), keepDims: true)
@@ -94,7 +94,7 @@ extension Tensor {
         let (outer, n, inner) = splitAround(ax)
         let s = TensorStorage(count: count)
         SoftmaxKernel.forward(pointer, s.pointer, outer: outer, n: n, inner: inner, log: false)
-        return Tensor.record("softmax", s, shape: shape, inputs: [self]) { g, y in
+        return Tensor.record("softmax", s, shape: shape, inputs: [self], savesOutput: true) { g, y in
             // dx = y · (g − Σ g·y)
             let gs = TensorStorage(count: g.count)
             SoftmaxKernel.backward(y.pointer, g.pointer, gs.pointer, outer: outer, n: n, inner: inner, log: false)
@@ -108,7 +108,7 @@ extension Tensor {
         let (outer, n, inner) = splitAround(ax)
         let s = TensorStorage(count: count)
         SoftmaxKernel.forward(pointer, s.pointer, outer: outer, n: n, inner: inner, log: true)
-        return Tensor.record("logSoftmax", s, shape: shape, inputs: [self]) { g, y in
+        return Tensor.record("logSoftmax", s, shape: shape, inputs: [self], savesOutput: true) { g, y in
             // dx = g − softmax · Σ g
             let gs = TensorStorage(count: g.count)
             SoftmaxKernel.backward(y.pointer, g.pointer, gs.pointer, outer: outer, n: n, inner: inner, log: true)
@@ -124,47 +124,27 @@ extension Tensor {
     }
 }
 
-/// Softmax loops over (outer, n, inner) layouts.
-enum SoftmaxKernel {
-    static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, outer: Int, n: Int, inner: Int, log: Bool) {
-        Parallel.forChunks(outer * inner, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
-            for oi in r {
-                let o = oi / inner, i = oi % inner
-                let base = o * n * inner + i
-                var m = -Float.infinity
-                for k in 0..<n { m = Swift.max(m, x[base + k * inner]) }
-                var sum: Float = 0
-                for k in 0..<n {
-                    let e = Foundation.exp(x[base + k * inner] - m)
-                    sum += e
-                    if !log { y[base + k * inner] = e }
-                }
-                if log {
-                    let lse = m + Foundation.log(sum)
-                    for k in 0..<n { y[base + k * inner] = x[base + k * inner] - lse }
-                } else {
-                    let inv = 1 / sum
-                    for k in 0..<n { y[base + k * inner] *= inv }
-                }
-            }
-        }
+
+extension Tensor {
+    /// x / max(‖x‖₂, eps) along `axis` (PyTorch's F.normalize with p = 2).
+    public func normalized(axis: Int = -1, eps: Float = 1e-12) -> Tensor {
+        self / square().sum(axis: axis, keepDims: true).sqrt().clamp(min: eps)
     }
 
-    static func backward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                         outer: Int, n: Int, inner: Int, log: Bool) {
-        Parallel.forChunks(outer * inner, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
-            for oi in r {
-                let o = oi / inner, i = oi % inner
-                let base = o * n * inner + i
-                var dot: Float = 0
-                if log {
-                    for k in 0..<n { dot += g[base + k * inner] }
-                    for k in 0..<n { let j = base + k * inner; dx[j] = g[j] - Foundation.exp(y[j]) * dot }
-                } else {
-                    for k in 0..<n { dot += g[base + k * inner] * y[base + k * inner] }
-                    for k in 0..<n { let j = base + k * inner; dx[j] = y[j] * (g[j] - dot) }
-                }
-            }
+    /// Largest |self − other| (same shape), for tests and checks.
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "maxAbsDifference: shapes \(shape) and \(other.shape) differ")
+        var m: Float = 0
+        for i in 0..<count { m = Swift.max(m, Swift.abs(pointer[i] - other.pointer[i])) }
+        return m
+    }
+
+    /// Whether |self − other| ≤ atol + rtol·|other| everywhere (NumPy's allclose; shapes must match).
+    public func isClose(to other: Tensor, rtol: Float = 1e-5, atol: Float = 1e-8) -> Bool {
+        guard shape == other.shape else { return false }
+        for i in 0..<count where !(Swift.abs(pointer[i] - other.pointer[i]) <= atol + rtol * Swift.abs(other.pointer[i])) {
+            return false
         }
+        return true
     }
 }

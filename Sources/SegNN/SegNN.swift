@@ -1,1 +1,0 @@
-// SegNN: see ../shared/DESIGN.md (modules).
