@@ -28,12 +28,15 @@ import SegTensor
         #expect(unet.diagram(depth: nil).edges.filter { $0.kind == .skip }.count == 3)
     }
 
+    /// `Trace.isActive` is process-wide (other tests may be tracing on other threads); the recorder
+    /// is per thread, so this thread records nothing outside `Trace.recording`.
     @Test func tracingIsOffOutsideRecording() {
-        #expect(!Trace.isActive)
+        #expect(Trace.current == nil)
         let conv = Conv2d(1, 1, kernelSize: 1)
         let (_, recorder) = Trace.recording { conv(Tensor.ones([1, 1, 2, 2])) }
         #expect(recorder.events.count == 1)
-        #expect(!Trace.isActive)
+        #expect(recorder.events[0].module === conv)
+        #expect(Trace.current == nil)
     }
 
     /// U-Net (valid convolutions, 3 input channels) keeps its four encoder maps for the decoder;
