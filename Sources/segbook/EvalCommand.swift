@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
             let source = try DataSource(parsing: data)
             let trainingData = try source.load(size: size, seed: seed, heldOutCount: count ?? 64)
             let network = preset.make(classes: trainingData.classCount)
-            try loadWeights(into: network, from: URL(fileURLWithPath: weights))
+            try network.load(stateDict(at: URL(fileURLWithPath: weights)), strict: true, path: weights)
             let report = try Evaluation.evaluate(network, on: trainingData.heldOut, count: count, crf: crf ? DenseCRF() : nil,
                                                  window: 4 * size)
             if json {
@@ -69,17 +69,5 @@ struct EvalCommand: ParsableCommand {
                              report.miou, report.pixelAccuracy, report.meanAccuracy, report.fwiou, report.boundaryF))
             }
         }
-    }
-
-    /// A plain state dict, or the `model.*` part of a training checkpoint.
-    private func loadWeights(into network: any SegmentationModel, from url: URL) throws {
-        let file = try SafetensorsFile(contentsOf: url)
-        var tensors = file.tensors()
-        if tensors.keys.contains(where: { $0.hasPrefix("model.") }) && file.metadata["step"] != nil {
-            tensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { key, value in
-                key.hasPrefix("model.") ? (String(key.dropFirst(6)), value) : nil
-            })
-        }
-        try network.load(tensors, strict: true, path: url.path)
     }
 }

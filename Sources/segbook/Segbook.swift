@@ -16,6 +16,9 @@ struct Segbook: AsyncParsableCommand {
             DrawCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            PresetsCommand.self,
+            InferCommand.self,
+            SegmentCommand.self,
         ]
     )
 

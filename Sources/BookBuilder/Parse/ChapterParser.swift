@@ -24,7 +24,9 @@ public enum ChapterParser {
     }
 
     public static func parse(path: String, text rawText: String) throws(Diagnostic) -> Chapter {
-        var text = rawText.replacingOccurrences(of: "\r\n", with: "\n")
+        // cmark ends a line at \n, \r\n or a lone \r: split lines the same way, or its line numbers
+        // and ours disagree (the fuzzer found this).
+        var text = rawText.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
