@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "SegDrawTests", dependencies: ["SegDraw"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegLabTests", dependencies: ["SegLab"]),
         .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
-        .testTarget(name: "SegbookCLITests", dependencies: ["segbook"]),
+        .testTarget(name: "SegbookCLITests", dependencies: ["segbook", "SegLab", "SegModels", "SegNN", "SegTensor"]),
     ]
 )

@@ -70,6 +70,7 @@ struct LoadedBook {
 
     /// Runs the selected chapters with progress lines, and prints the summary.
     func run(useCache: Bool, verb: String = "built") -> BookRun {
+        LiveGroups.killOnInterrupt()
         let progress = Progress()
         let run = BookPipeline.run(chapters, only: selected, options: options, engine: engine, useCache: useCache) {
             progress.report($0)

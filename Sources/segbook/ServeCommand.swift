@@ -1,6 +1,7 @@
 import ArgumentParser
 import BookBuilder
 import Foundation
+import Synchronization
 
 /// `segbook serve`: a live preview. Builds the book, serves `output/` on 127.0.0.1, watches the
 /// chapters (and the engine's build products), rebuilds on save and reloads open pages.
@@ -49,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// Runs `segbook build` in a child process, so that whatever a build does (even crash) the server
     /// keeps running. Exit 0 or 1 (a cell failed: the page shows it) wrote the pages; anything else
     /// kept them from being written, and its messages go to the open pages' banner.
+    /// The build running now, terminated (it then kills its chapters) if the server is stopped.
+    private static let current = Mutex<Process?>(nil)
+
     static func build(executable: URL, arguments: [String]) async -> [String] {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -57,10 +61,13 @@ struct ServeCommand: AsyncParsableCommand {
                 process.arguments = arguments
                 let errors = Pipe()
                 process.standardError = errors
+                LiveGroups.killOnInterrupt { current.withLock { $0?.terminate() } }
                 do { try process.run() } catch {
                     continuation.resume(returning: ["cannot run \(executable.path): \(error)"])
                     return
                 }
+                current.withLock { $0 = process }
+                defer { current.withLock { $0 = nil } }
                 // Read to the end before waiting, so a chatty build never blocks on a full pipe.
                 let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 process.waitUntilExit()

@@ -11,6 +11,39 @@ public enum Termination: Equatable, Sendable {
     case signaled(Int32)
 }
 
+/// The process groups of the children running now. Each child has a group of its own (so a timeout
+/// kills all it started), which also keeps a terminal's Ctrl-C from reaching it: when segbook is
+/// interrupted or terminated, `killOnInterrupt` kills these groups first, so no chapter program
+/// outlives the build that started it.
+public enum LiveGroups {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var groups: Set<pid_t> = []
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    static func add(_ pid: pid_t) { lock.withLock { _ = groups.insert(pid) } }
+    static func remove(_ pid: pid_t) { lock.withLock { _ = groups.remove(pid) } }
+
+    /// On SIGINT, SIGTERM or SIGHUP: kill every live child group (and run `also`), then die of the
+    /// same signal.
+    public static func killOnInterrupt(also: @escaping @Sendable () -> Void = {}) {
+        lock.withLock {
+            guard sources.isEmpty else { return }
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    for pid in lock.withLock({ groups }) { kill(-pid, SIGKILL) }
+                    also()
+                    signal(sig, SIG_DFL)
+                    raise(sig)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+}
+
 /// A child process with stdout and stderr on one pipe (so their order is kept), stdin from /dev/null,
 /// in its own process group (a timeout kills everything it started).
 enum ChildProcess {
@@ -65,7 +98,9 @@ enum ChildProcess {
 
         let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         close(fds[1])
+        if spawned == 0 { LiveGroups.add(pid) }
         spawnLock.unlock()
+        defer { if spawned == 0 { LiveGroups.remove(pid) } }
         guard spawned == 0 else {
             close(fds[0])
             onOutput(Array("cannot run \(path): \(String(cString: strerror(spawned)))\n".utf8))

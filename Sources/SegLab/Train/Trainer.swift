@@ -281,11 +281,13 @@ func writeAtomically(_ data: Data, to url: URL) throws {
 ///     run.metrics.miou; run.losses
 ///
 /// The model's weights are drawn from `seed` too, so a chapter's numbers are the same every build.
+/// `trainingImages` is the number of distinct scenes drawn from (scenes only; a real dataset's
+/// train split is used whole), for accuracy against training-set size.
 public func train(preset name: String, data source: DataSource, steps: Int, size: Int = 64, batch: Int = 8,
-                  seed: UInt64 = 0, learningRate: Float? = nil, evalEvery: Int? = nil,
+                  seed: UInt64 = 0, learningRate: Float? = nil, evalEvery: Int? = nil, trainingImages: Int = 2048,
                   progress: Bool = false) throws -> TrainingResult {
     guard let preset = Presets.named(name) else { throw TrainingSetupError.unknownPreset(name) }
-    let data = try source.load(size: size, seed: seed)
+    let data = try source.load(size: size, seed: seed, sceneTrainCount: trainingImages)
     var recipe = TrainingRecipe.forArchitecture(preset.architecture)
     if let learningRate { recipe.learningRate = learningRate }
     let model = DefaultGenerator.seeded(seed) { preset.make(classes: data.classCount) }
