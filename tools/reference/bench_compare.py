@@ -10,7 +10,8 @@ timm), and prints one Markdown table: medians of forward (batch --forward-batch)
 (batch --batch), ratios ours / PyTorch (below 1: we are faster), our peak engine memory during the step
 next to PyTorch's peak RSS, and our forward's GFLOP/s as a share of the CPU's measured FP32 peak.
 --json-out writes both sides' raw JSON. --wait-quiet waits (up to 20 minutes) for a 1-minute load
-average under 0.7 and no `chapter`/`swift-frontend` processes before timing.
+average under 0.7 and no `chapter`/`swift-frontend` processes before timing (between presets: for
+no such processes).
 """
 import argparse
 import json
@@ -24,18 +25,20 @@ DEFAULT_PRESETS = ["fcn-resnet50", "deeplabv3-resnet50", "deeplabv3plus-resnet50
                    "segformer-b0", "swin-t-upernet"]
 
 
-def busy_reason():
+def busy_reason(check_load):
     load = float(open("/proc/loadavg").read().split()[0])
-    if load >= 0.7:
+    if check_load and load >= 0.7:
         return f"load average {load:.2f}"
     ps = subprocess.run(["ps", "-eo", "comm="], capture_output=True, text=True).stdout.split()
     others = [p for p in ps if p.startswith("chapter") or p == "swift-frontend"]
     return f"running: {', '.join(sorted(set(others)))}" if others else None
 
 
-def wait_quiet(minutes=20):
+def wait_quiet(check_load, minutes=20):
+    """Before the first preset: load and processes; between presets only the processes (the load
+    average then still counts our own runs)."""
     deadline = time.time() + 60 * minutes
-    while (reason := busy_reason()) is not None:
+    while (reason := busy_reason(check_load)) is not None:
         if time.time() > deadline:
             print(f"bench_compare: still busy after {minutes} min ({reason}); timing anyway", file=sys.stderr)
             return
@@ -70,9 +73,9 @@ def main():
     environment_note = f"OMP_NUM_THREADS={args.threads}"
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     rows = []
-    for preset in args.presets:
+    for index, preset in enumerate(args.presets):
         if args.wait_quiet:
-            wait_quiet()
+            wait_quiet(check_load=index == 0)
         ours = run_json([args.segbook, "bench", preset] + shared)
         theirs = run_json([sys.executable, os.path.join(ROOT, "tools/reference/bench.py"), preset] + shared)
         rows.append((preset, ours, theirs))
