@@ -34,8 +34,9 @@ public enum LiveGroups {
                 source.setEventHandler {
                     for pid in lock.withLock({ groups }) { kill(-pid, SIGKILL) }
                     also()
+                    // Dispatch's threads block signals: send it to the process, whose main thread takes it.
                     signal(sig, SIG_DFL)
-                    raise(sig)
+                    kill(getpid(), sig)
                 }
                 source.resume()
                 sources.append(source)
