@@ -65,11 +65,7 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            guard let preset = Presets.named(model) else { throw TrainingSetupError.unknownPreset(model) }
-            let weightsURL = URL(fileURLWithPath: weights)
-            let state = try stateDict(at: weightsURL)
-            let network = preset.make(classes: classCount(in: state, preset: preset))
-            try network.load(state, strict: true, path: weightsURL.path)
+            let (preset, network) = try loadModel(model, weights: weights)
             let inputs = try Safetensors.read(contentsOf: URL(fileURLWithPath: input))
             guard let image = inputs["input"] else {
                 throw TrainingSetupError.checkpointMismatch(
@@ -115,14 +111,10 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            guard let preset = Presets.named(model) else { throw TrainingSetupError.unknownPreset(model) }
+            let (preset, network) = try loadModel(model, weights: weights)
             guard preset.defaultInputChannels == 3 else {
                 throw TrainingSetupError.badSource("\(preset.name) takes \(preset.defaultInputChannels)-channel input, not an RGB image")
             }
-            let weightsURL = URL(fileURLWithPath: weights)
-            let state = try stateDict(at: weightsURL)
-            let network = preset.make(classes: classCount(in: state, preset: preset))
-            try network.load(state, strict: true, path: weightsURL.path)
             let rgb = try PNGFile.readRGB(image)
             let plane = rgb.width * rgb.height
             var scalars = [Float](repeating: 0, count: 3 * plane)
@@ -141,6 +133,15 @@ struct SegmentCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(preset.name): \(rgb.width)×\(rgb.height) → \(output) (\(summary.joined(separator: ", ")))\n".utf8))
         }
     }
+}
+
+/// A preset built with the class count of `weights` and loaded from it (strictly: every name and shape).
+func loadModel(_ name: String, weights: String) throws -> (Preset, any SegmentationModel) {
+    guard let preset = Presets.named(name) else { throw TrainingSetupError.unknownPreset(name) }
+    let state = try stateDict(at: URL(fileURLWithPath: weights))
+    let network = preset.make(classes: classCount(in: state, preset: preset))
+    try network.load(state, strict: true, path: weights)
+    return (preset, network)
 }
 
 /// The model's tensors in a safetensors file: a plain state dict, or the `model.*` part of a

@@ -90,6 +90,16 @@ private func problem(_ text: String, path: String = "chapters/04-unet.md") -> St
     #expect(chapter.cells[0].line == 3)
 }
 
+/// cmark ends a line at a lone CR too; so must the parser, or its line numbers and cmark's disagree
+/// (found by the fuzzer: a cell's line pointed past the end of the file).
+@Test func aLoneCarriageReturnEndsALine() throws {
+    let chapter = try parse("Text\r\r```swift\rlet a = 1\r```\rMore `{swift} a` here.\n")
+    #expect(chapter.cells.count == 1)
+    #expect(chapter.cells[0].code == "let a = 1")
+    #expect(chapter.cells[0].line == 4)
+    #expect(chapter.inlineExpressions.map(\.line) == [6])
+}
+
 @Test func cellOptionsAreParsedWithTheirValues() throws {
     let chapter = try parse("""
         ```swift
