@@ -11,7 +11,7 @@ extension ModelGraph {
     /// collapse to `depth` (0: top-level stages only; nil: everything). Skips, pooling-index links,
     /// concat and add inputs keep their kinds, so SegDraw picks a U for encoder–decoders and draws
     /// ASPP/PPM branches side by side. Nodes that do not lead to the output (auxiliary heads) are
-    /// left out of the figure (not out of the graph's FLOPs).
+    /// left out of the figure (not out of the graph's FLOPs), and so is work on parameters alone.
     public func diagram(title: String? = nil, depth: Int? = nil) -> Diagram {
         var d = Diagram(title: title)
         d.depth = depth
@@ -20,6 +20,13 @@ extension ModelGraph {
         for node in nodes.reversed() where live.contains(node.id) {
             for s in node.inputSources where s.node >= 0 { live.insert(s.node) }
         }
+        // Only what depends on the image: work on parameters alone (Swin's relative-position-bias
+        // lookups, ViT's position-embedding resize) is not a stage of the figure.
+        var fromImage: Set<Int> = [0]
+        for node in nodes where node.inputSources.contains(where: { $0.node >= 0 && fromImage.contains($0.node) }) {
+            fromImage.insert(node.id)
+        }
+        live.formIntersection(fromImage)
         // Fold norm/activation/dropout nodes into their single producer when it feeds only them.
         var consumers: [Int: Int] = [:]
         for e in edges { consumers[e.from, default: 0] += 1 }
