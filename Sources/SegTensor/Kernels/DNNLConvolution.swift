@@ -250,7 +250,7 @@ public final class DNNLConvolution: @unchecked Sendable {
                 forwardBias.importUser()
                 args.append((DNNLArg.bias, b))
             }
-            runtime.execute(forwardPrimitive.primitive, args, "convolution forward \(geometry)")
+            runtime.execute(forwardPrimitive, args, "convolution forward \(geometry)")
             lastForwardArguments = args
             forwardDestination.exportUser()
         }
@@ -261,7 +261,7 @@ public final class DNNLConvolution: @unchecked Sendable {
     func forwardPrimitiveOnly() {
         DNNLRuntime.shared.locked {
             precondition(!lastForwardArguments.isEmpty, "forwardPrimitiveOnly: call forward first")
-            DNNLRuntime.shared.execute(forwardPrimitive.primitive, lastForwardArguments, "convolution forward \(geometry)")
+            DNNLRuntime.shared.execute(forwardPrimitive, lastForwardArguments, "convolution forward \(geometry)")
         }
     }
 
@@ -315,7 +315,7 @@ public final class DNNLConvolution: @unchecked Sendable {
                                  weightsVersion: UInt64?, gradInput: UnsafeMutablePointer<Float>) {
         let weights = state.weights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
         let diffSrc = state.diffSrc.bind(gradInput)
-        DNNLRuntime.shared.execute(state.primitive.primitive,
+        DNNLRuntime.shared.execute(state.primitive,
                                    [(DNNLArg.diffDst, diffDst), (DNNLArg.weights, weights), (DNNLArg.diffSrc, diffSrc)],
                                    "convolution backward data \(geometry)")
         state.diffSrc.exportUser()
@@ -386,7 +386,7 @@ public final class DNNLConvolution: @unchecked Sendable {
         if let gradBias, let diffBias = state.diffBias {
             args.append((DNNLArg.diffBias, diffBias.bind(gradBias)))
         }
-        DNNLRuntime.shared.execute(state.primitive.primitive, args, "convolution backward weights \(geometry)")
+        DNNLRuntime.shared.execute(state.primitive, args, "convolution backward weights \(geometry)")
         state.diffWeights.exportUser()
         state.diffBias?.exportUser()
     }

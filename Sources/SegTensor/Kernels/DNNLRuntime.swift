@@ -31,13 +31,17 @@ final class DNNLRuntime: @unchecked Sendable {
     }
 
     /// Executes one primitive with its arguments and waits for it.
-    func execute(_ primitive: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], _ what: @autoclosure () -> String) {
+    /// The primitive's own scratchpad goes with it (see `DNNLPrimitive.scratchpad`).
+    func execute(_ primitive: DNNLPrimitive, _ args: [(Int32, dnnl_memory_t)], _ what: @autoclosure () -> String) {
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
-        let status = execArgs.withUnsafeMutableBufferPointer {
-            dnnl_primitive_execute(primitive, stream, Int32($0.count), $0.baseAddress)
+        if let scratchpad = primitive.scratchpad { execArgs.append(dnnl_exec_arg_t(arg: DNNLArg.scratchpad, memory: scratchpad.handle)) }
+        locked {
+            let status = execArgs.withUnsafeMutableBufferPointer {
+                dnnl_primitive_execute(primitive.primitive, stream, Int32($0.count), $0.baseAddress)
+            }
+            dnnlCheck(status, "dnnl_primitive_execute(\(what()))")
+            dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait")
         }
-        dnnlCheck(status, "dnnl_primitive_execute(\(what()))")
-        dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait")
     }
 }
 
@@ -193,14 +197,36 @@ final class DNNLPrimitive {
     let primitive: dnnl_primitive_t
 
     /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops).
+    /// The primitive's scratchpad, owned here (nil when it needs none). oneDNN's default
+    /// ("library") scratchpad is a per-thread buffer sized on the thread that *created* the primitive:
+    /// executed on another thread (Swift concurrency moves work between threads), the kernel wrote
+    /// through a null pointer. A user scratchpad per primitive, used under the runtime's lock, is safe
+    /// from any thread.
+    let scratchpad: DNNLMemory?
+
     init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, _ what: String) {
+        let attr = DNNLPrimitive.userScratchpadAttr()
+        defer { dnnl_primitive_attr_destroy(attr) }
         var pd: dnnl_primitive_desc_t?
-        dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, nil, DNNLRuntime.shared.engine, hint?.desc),
+        dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLRuntime.shared.engine, hint?.desc),
                   "dnnl_primitive_desc_create(\(what))")
         var primitive: dnnl_primitive_t?
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(\(what))")
         self.desc = pd!
         self.primitive = primitive!
+        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
+    }
+
+    private static func userScratchpadAttr() -> dnnl_primitive_attr_t {
+        var attr: dnnl_primitive_attr_t?
+        dnnlCheck(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+        dnnlCheck(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode")
+        return attr!
+    }
+
+    private static func scratchpadMemory(_ pd: dnnl_primitive_desc_t) -> DNNLMemory? {
+        let md = dnnlQueryDesc(pd, dnnl_query_scratchpad_md)
+        return dnnlSize(md) > 0 ? DNNLMemory(owning: md) : nil
     }
 
     /// A reorder from layout `from` to layout `to`.
@@ -208,12 +234,15 @@ final class DNNLPrimitive {
         let engine = DNNLRuntime.shared.engine
         var src = from, dst = to
         var pd: dnnl_primitive_desc_t?
-        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil),
+        let attr = DNNLPrimitive.userScratchpadAttr()
+        defer { dnnl_primitive_attr_destroy(attr) }
+        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, attr),
                   "dnnl_reorder_primitive_desc_create")
         var primitive: dnnl_primitive_t?
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(reorder)")
         self.desc = pd!
         self.primitive = primitive!
+        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
     }
 
     func query(_ what: dnnl_query_t) -> dnnl_memory_desc_t { dnnlQueryDesc(desc, what) }
@@ -262,14 +291,14 @@ final class DNNLBoundary {
     /// (a memory in the inner layout) or the boundary's own buffer.
     func importUser(into target: DNNLMemory? = nil) {
         guard let inner, let reorder, toInner else { return }
-        DNNLRuntime.shared.execute(reorder.primitive, [(DNNLArg.from, user.handle), (DNNLArg.to, (target ?? inner).handle)],
+        DNNLRuntime.shared.execute(reorder, [(DNNLArg.from, user.handle), (DNNLArg.to, (target ?? inner).handle)],
                                    "reorder in")
     }
 
     /// Output: copies the primitive's result into the caller's tensor (if layouts differ).
     func exportUser() {
         guard let inner, let reorder, !toInner else { return }
-        DNNLRuntime.shared.execute(reorder.primitive, [(DNNLArg.from, inner.handle), (DNNLArg.to, user.handle)], "reorder out")
+        DNNLRuntime.shared.execute(reorder, [(DNNLArg.from, inner.handle), (DNNLArg.to, user.handle)], "reorder out")
     }
 }
 
