@@ -10,7 +10,7 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name ChapterPars
     -I "$release/Modules" \
     -Xcc -fmodule-map-file=Sources/CCmark/module.modulemap \
     -Xcc -fmodule-map-file=.build/checkouts/Yams/Sources/CYaml/include/module.modulemap \
-    "$release"/Yams.build/*.o "$release"/CYaml.build/*.o \
+    "$release"/Yams.build/*.o $(find "$release"/CYaml.build -name "*.o") \
     -lcmark-gfm -lcmark-gfm-extensions \
     -o "$out/chapter-parser"
 echo "built $out/chapter-parser"
