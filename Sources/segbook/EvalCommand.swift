@@ -15,11 +15,7 @@ struct EvalCommand: ParsableCommand {
             --crf applies the dense CRF (DeepLab's parameters) to the logits first.
             """)
 
-    @Option(help: "The preset the weights belong to.")
-    var model: String
-
-    @Option(help: "A safetensors file: a state dict, or a training checkpoint.")
-    var weights: String
+    @OptionGroup var trained: TrainedModelOptions
 
     @Option(help: "scenes:shapes|thin|context|scales, voc:DIR or cityscapes:DIR (its val split).")
     var data: String
@@ -46,11 +42,11 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            guard let preset = Presets.named(model) else { throw TrainingSetupError.unknownPreset(model) }
+            guard let preset = Presets.named(trained.model) else { throw TrainingSetupError.unknownPreset(trained.model) }
             let source = try DataSource(parsing: data)
             let trainingData = try source.load(size: size, seed: seed, heldOutCount: count ?? 64)
             let network = preset.make(classes: trainingData.classCount)
-            try network.load(stateDict(at: URL(fileURLWithPath: weights)), strict: true, path: weights)
+            try network.load(stateDict(at: URL(fileURLWithPath: trained.weights)), strict: true, path: trained.weights)
             let report = try Evaluation.evaluate(network, on: trainingData.heldOut, count: count, crf: crf ? DenseCRF() : nil,
                                                  window: 4 * size)
             if json {

@@ -51,11 +51,7 @@ struct InferCommand: ParsableCommand {
             them (torchvision's `out`, smp's and mmsegmentation's resized logits).
             """)
 
-    @Option(help: "The preset the weights belong to.")
-    var model: String
-
-    @Option(help: "A safetensors state dict (or a `segbook train` checkpoint).")
-    var weights: String
+    @OptionGroup var trained: TrainedModelOptions
 
     @Option(help: "A safetensors file with a tensor named `input` [N, C, H, W].")
     var input: String
@@ -65,7 +61,7 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            let (preset, network) = try loadModel(model, weights: weights)
+            let (preset, network) = try trained.load()
             let inputs = try Safetensors.read(contentsOf: URL(fileURLWithPath: input))
             guard let image = inputs["input"] else {
                 throw TrainingSetupError.checkpointMismatch(
@@ -97,11 +93,7 @@ struct SegmentCommand: ParsableCommand {
             The mask's pixel values are class ids; its palette is Pascal VOC's.
             """)
 
-    @Option(help: "The preset the weights belong to.")
-    var model: String
-
-    @Option(help: "A safetensors state dict (or a `segbook train` checkpoint).")
-    var weights: String
+    @OptionGroup var trained: TrainedModelOptions
 
     @Argument(help: "An 8-bit PNG image.")
     var image: String
@@ -111,7 +103,7 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            let (preset, network) = try loadModel(model, weights: weights)
+            let (preset, network) = try trained.load()
             guard preset.defaultInputChannels == 3 else {
                 throw TrainingSetupError.badSource("\(preset.name) takes \(preset.defaultInputChannels)-channel input, not an RGB image")
             }
@@ -135,13 +127,23 @@ struct SegmentCommand: ParsableCommand {
     }
 }
 
-/// A preset built with the class count of `weights` and loaded from it (strictly: every name and shape).
-func loadModel(_ name: String, weights: String) throws -> (Preset, any SegmentationModel) {
-    guard let preset = Presets.named(name) else { throw TrainingSetupError.unknownPreset(name) }
-    let state = try stateDict(at: URL(fileURLWithPath: weights))
-    let network = preset.make(classes: classCount(in: state, preset: preset))
-    try network.load(state, strict: true, path: weights)
-    return (preset, network)
+/// `--model PRESET --weights W.safetensors`, shared by `eval`, `infer` and `segment`.
+struct TrainedModelOptions: ParsableArguments {
+    @Option(help: "The preset the weights belong to.")
+    var model: String
+
+    @Option(help: "A safetensors state dict, or a `segbook train` checkpoint.")
+    var weights: String
+
+    /// The preset built with the class count of the weights and loaded from them (strictly: every
+    /// name and shape).
+    func load() throws -> (Preset, any SegmentationModel) {
+        guard let preset = Presets.named(model) else { throw TrainingSetupError.unknownPreset(model) }
+        let state = try stateDict(at: URL(fileURLWithPath: weights))
+        let network = preset.make(classes: classCount(in: state, preset: preset))
+        try network.load(state, strict: true, path: weights)
+        return (preset, network)
+    }
 }
 
 /// The model's tensors in a safetensors file: a plain state dict, or the `model.*` part of a
