@@ -109,15 +109,10 @@ struct SegmentCommand: ParsableCommand {
             }
             let rgb = try PNGFile.readRGB(image)
             let plane = rgb.width * rgb.height
-            var scalars = [Float](repeating: 0, count: 3 * plane)
-            for p in 0..<plane {
-                for c in 0..<3 {
-                    let norm = ImageNormalization.imageNet
-                    scalars[c * plane + p] = (Float(rgb.pixels[3 * p + c]) / 255 - norm.mean[c]) / norm.std[c]
-                }
-            }
+            let sample = SegmentationSample(imageBytes: rgb.pixels, label: [Int32](repeating: SegmentationSample.ignoreIndex, count: plane),
+                                            height: rgb.height, width: rgb.width)
             _ = network.eval()
-            let scores = Inference.whole(Tensor(shape: [1, 3, rgb.height, rgb.width], scalars: scalars)) { network($0) }
+            let scores = Inference.whole(sample.imageTensor(normalization: .imageNet)) { network($0) }
             let labels = labelMaps(fromScores: scores)[0]
             try PNGFile.writeLabel(output, width: rgb.width, height: rgb.height, label: labels, palette: VOCDataset.palette)
             let counts = Dictionary(grouping: labels, by: { $0 }).mapValues(\.count)
