@@ -60,7 +60,7 @@ public enum Presets {
         Preset("fcn16s-book", "FCN-16s", reference: "fcn16s-vgg16 at 1/8 width", classes: 4, inputSize: 64) { FCN.book(.fcn16s, classes: $0, inputChannels: $1) },
         Preset("fcn8s-book", "FCN-8s", reference: "fcn8s-vgg16 at 1/8 width", classes: 4, inputSize: 64) { FCN.book(.fcn8s, classes: $0, inputChannels: $1) },
         Preset("unet-book", "U-Net", reference: "unet-padded, 8 channels, 3 poolings", classes: 4, inputSize: 64) { UNet.book(classes: $0, inputChannels: $1) },
-        Preset("segnet-book", "SegNet", reference: "segnet-vgg16 at 1/8 width", classes: 4, inputSize: 64) { SegNet.book(classes: $0, inputChannels: $1) },
+        Preset("segnet-book", "SegNet", reference: "segnet-vgg16's first 3 blocks at 1/4 width", classes: 4, inputSize: 64) { SegNet.book(classes: $0, inputChannels: $1) },
         Preset("deeplabv1-book", "DeepLab v1 (LargeFOV)", reference: "deeplabv1-vgg16 at 1/8 width", classes: 4, inputSize: 64) { DeepLabV1.book(classes: $0, inputChannels: $1) },
         Preset("deeplabv2-book", "DeepLab v2", reference: "book ResNet (1 basic block per stage, width 8), OS 8", classes: 4, inputSize: 64) { DeepLabV2.book(classes: $0, inputChannels: $1) },
         Preset("deeplabv3-book", "DeepLab v3", reference: "book ResNet, OS 8, 32-channel ASPP", classes: 4, inputSize: 64) { DeepLabV3.book(classes: $0, inputChannels: $1) },

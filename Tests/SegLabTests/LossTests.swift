@@ -57,6 +57,9 @@ import Testing
         #expect(TrainingRecipe.forArchitecture("PSPNet") == .sgdPoly)
         #expect(TrainingRecipe.forArchitecture("U-Net") == .sgdPoly)
         #expect(TrainingRecipe.forArchitecture("SegFormer-B0") == .adamWWarmupPoly)
+        #expect(TrainingRecipe.forPreset(Presets.named("pspnet-resnet50")!) == .sgdPoly)
+        #expect(TrainingRecipe.forPreset(Presets.named("pspnet-book")!).learningRate == TrainingRecipe.bookSGDRate)
+        #expect(TrainingRecipe.forPreset(Presets.named("segformer-book")!) == .adamWWarmupPoly)
         // Poly 0.9 over 100 steps at step 50: 0.01 · 0.5^0.9 = 0.0053589.
         #expect(abs(TrainingRecipe.sgdPoly.makeSchedule(steps: 100).learningRate(at: 50) - 0.0053589) < 1e-6)
         // Warmup over round(1000 · 1500/160000) = 9 steps: at step 0 the rate is 6e-4 · 1e-6 · poly(0) ≈ 0.

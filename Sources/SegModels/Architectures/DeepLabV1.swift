@@ -44,6 +44,8 @@ public final class DeepLabV1: Module, SegmentationModel {
         fc7 = Conv2d(config.fcWidth, config.fcWidth, kernelSize: 1)
         fc8 = Conv2d(config.fcWidth, config.classes, kernelSize: 1)
         super.init()
+        // fc6 and fc7 were VGG's pretrained fully connected layers; from scratch, He's initialisation.
+        for fc in [fc6, fc7] { fc.initializeConvolutionsForReLU() }
     }
 
     /// DeepLab-LargeFOV on VGG-16.

@@ -78,6 +78,11 @@ public final class FCN: Module, SegmentationModel {
             _scorePool3.wrappedValue = Conv2d(backbone.channels(atStride: 8), c, kernelSize: 1)
             _upscore8.wrappedValue = upsampling(8)
         }
+        // The paper's initialisation (fc6/fc7 aside, which were VGG's pretrained classifier): class
+        // scores at zero, every upsampling bilinear.
+        for fc in [fc6, fc7] { fc.initializeConvolutionsForReLU() }
+        for score in [scoreFr, scorePool4, scorePool3].compactMap({ $0 }) { score.zeroInitialize() }
+        for up in [upscore2, upscorePool4, upscore32, upscore16, upscore8].compactMap({ $0 }) { up.initializeBilinear() }
     }
 
     public static func fcn32s(classes: Int = 21, inputChannels: Int = 3) -> FCN { FCN(Config(variant: .fcn32s, classes: classes, inputChannels: inputChannels)) }

@@ -9,9 +9,11 @@ public final class SegNet: Module, SegmentationModel {
     public struct Config: Sendable {
         public var classes = 21
         public var encoder = VGG.Config.vgg16BN
-        public init(classes: Int = 21, inputChannels: Int = 3, widthDivisor: Int = 1) {
+        /// VGG-16-BN's first `blocks` blocks (5: the paper's), widths divided by `widthDivisor`.
+        public init(classes: Int = 21, inputChannels: Int = 3, widthDivisor: Int = 1, blocks: Int = 5) {
             self.classes = classes
             encoder = VGG.Config(batchNorm: true, inputChannels: inputChannels).narrowed(by: widthDivisor)
+                .truncated(toBlocks: blocks)
         }
     }
 
@@ -37,6 +39,9 @@ public final class SegNet: Module, SegmentationModel {
         }
         classifier = Conv2d(widths[0], config.classes, kernelSize: 3, padding: 1)
         super.init()
+        // The paper: "initialized using the technique described in He et al." (the encoder, as
+        // torchvision's VGG, already is).
+        for stage in decoder { stage.initializeConvolutionsForReLU(mode: .fanIn) }
     }
 
     /// VGG-16-BN encoder and its mirror.
@@ -44,9 +49,11 @@ public final class SegNet: Module, SegmentationModel {
         SegNet(Config(classes: classes, inputChannels: inputChannels))
     }
 
-    /// The book size: widths divided by 8.
+    /// The book size: VGG-16-BN's first three blocks at a quarter width (16, 32, 64 channels), so
+    /// three poolings as `unet-book`: on 64² scenes, five would leave a 2×2 bottleneck that
+    /// 300 steps from scratch do not get past (measured: background only).
     public static func book(classes: Int, inputChannels: Int = 3) -> SegNet {
-        SegNet(Config(classes: classes, inputChannels: inputChannels, widthDivisor: 8))
+        SegNet(Config(classes: classes, inputChannels: inputChannels, widthDivisor: 4, blocks: 3))
     }
 
     public func callAsFunction(_ image: Tensor) -> Tensor {

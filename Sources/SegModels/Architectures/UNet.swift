@@ -43,6 +43,7 @@ public final class UNet: Module, SegmentationModel {
         decoder = widths.indices.dropFirst().reversed().map { i in UpBlock(widths[i], widths[i - 1], padding: pad) }
         classifier = Conv2d(config.width, config.classes, kernelSize: 1)
         super.init()
+        initializeConvolutionsForReLU(mode: .fanIn)   // the paper: N(0, √(2/N)), N = fan-in
     }
 
     /// The paper's network: 1 input channel, 2 classes, valid convs (572 → 388).

@@ -118,6 +118,7 @@ public final class ResNet: Module, Backbone {
         (layer1, layer2, layer3, layer4) = (stages[0], stages[1], stages[2], stages[3])
         featureInfo = info
         super.init()
+        initializeConvolutionsForReLU(mode: .fanOut)   // torchvision's ResNet.__init__
     }
 
     public static func resnet18(inputChannels: Int = 3) -> ResNet { ResNet(Config.resnet18.dilated(outputStride: 32, inputChannels: inputChannels)) }

@@ -50,6 +50,15 @@ public final class VGG: Module, Backbone {
             c.widths = widths.map { Swift.max(1, $0 / divisor) }
             return c
         }
+
+        /// The first `blocks` blocks only (`blocks` poolings).
+        public func truncated(toBlocks blocks: Int) -> Config {
+            precondition((1...widths.count).contains(blocks), "VGG: \(blocks) blocks of \(widths.count)")
+            var c = self
+            (c.widths, c.depths) = (Array(widths.prefix(blocks)), Array(depths.prefix(blocks)))
+            (c.pools, c.dilations) = (Array(pools.prefix(blocks)), Array(dilations.prefix(blocks)))
+            return c
+        }
     }
 
     public let config: Config
@@ -85,6 +94,7 @@ public final class VGG: Module, Backbone {
         poolPositions = positions
         featureInfo = info
         super.init()
+        initializeConvolutionsForReLU(mode: .fanOut)   // torchvision's VGG._initialize_weights
     }
 
     public static func vgg16(inputChannels: Int = 3) -> VGG { VGG(Config(batchNorm: false, inputChannels: inputChannels)) }
