@@ -12,7 +12,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a preset on synthetic scenes or a dataset on disk, then evaluate it.",
         discussion: """
             The optimizer and schedule are the ones the architecture's paper used: SGD + momentum 0.9 + poly \
-            for the convolutional networks, AdamW + linear warmup + poly for the transformers. Progress goes \
+            for the convolutional networks (base rate 0.01; 0.05 for the -book sizes, which train from scratch), \
+            AdamW + linear warmup + poly for the transformers. Progress goes \
             to stderr. With --out DIR, DIR/checkpoint.safetensors (model, optimizer, step, seed) is written \
             every --checkpoint-every steps and at the end, with DIR/model.safetensors (the weights alone); \
             --resume continues from DIR's checkpoint, bit for bit.
@@ -68,7 +69,7 @@ struct TrainCommand: ParsableCommand {
             guard let preset = Presets.named(model) else { throw TrainingSetupError.unknownPreset(model) }
             let source = try DataSource(parsing: data)
             let trainingData = try source.load(size: size, seed: seed)
-            var recipe = TrainingRecipe.forArchitecture(preset.architecture)
+            var recipe = TrainingRecipe.forPreset(preset)
             if let lr { recipe.learningRate = lr }
             let network = DefaultGenerator.seeded(seed) { preset.make(classes: trainingData.classCount) }
             let directory = out.map { URL(fileURLWithPath: $0, isDirectory: true) }

@@ -102,7 +102,7 @@ public struct ModelBenchmark: Sendable, Encodable {
         // The step as `Trainer.trainStep` takes it (recipe's optimizer, `SegmentationLoss` with the aux
         // head's term, the recipe's clipping), at the recipe's base rate, on a random batch.
         let trainShape = [settings.batch, channels, settings.size, settings.size]
-        let recipe = TrainingRecipe.forArchitecture(preset.architecture)
+        let recipe = TrainingRecipe.forPreset(preset)
         let optimizer = recipe.makeOptimizer(model.trainableParameters())
         let loss = SegmentationLoss()
         let images = Tensor.uniform(trainShape, low: -1, high: 1, generator: &generator)

@@ -288,7 +288,7 @@ public func train(preset name: String, data source: DataSource, steps: Int, size
                   progress: Bool = false) throws -> TrainingResult {
     guard let preset = Presets.named(name) else { throw TrainingSetupError.unknownPreset(name) }
     let data = try source.load(size: size, seed: seed, sceneTrainCount: trainingImages)
-    var recipe = TrainingRecipe.forArchitecture(preset.architecture)
+    var recipe = TrainingRecipe.forPreset(preset)
     if let learningRate { recipe.learningRate = learningRate }
     let model = DefaultGenerator.seeded(seed) { preset.make(classes: data.classCount) }
     let options = TrainingOptions(steps: steps, batchSize: batch, seed: seed, recipe: recipe, evalEvery: evalEvery,
