@@ -71,6 +71,9 @@ struct InferCommand: ParsableCommand {
                 throw TrainingSetupError.checkpointMismatch(
                     path: input, reason: "'input' has shape \(image.shape); \(preset.name) takes [N, \(preset.defaultInputChannels), H, W]")
             }
+            if let problem = network.inputSizeProblem(height: image.shape[2], width: image.shape[3]) {
+                throw TrainingSetupError.checkpointMismatch(path: input, reason: "'input' has shape \(image.shape); \(problem)")
+            }
             _ = network.eval()
             let logits = noGrad { () -> Tensor in
                 let scores = network(image)
@@ -89,7 +92,9 @@ struct SegmentCommand: ParsableCommand {
         commandName: "segment",
         abstract: "Segment a PNG image with a preset and its weights; write the predicted classes as a palette PNG.",
         discussion: """
-            The image is scaled to [0, 1] and normalised with ImageNet's statistics, as `segbook train` does. \
+            The image is scaled to [0, 1] and normalised with ImageNet's statistics, as `segbook train` does, \
+            and zero-padded at the bottom and right where the model needs another size (DeepLab v3+: multiples \
+            of 16). \
             The mask's pixel values are class ids; its palette is Pascal VOC's.
             """)
 
@@ -112,7 +117,7 @@ struct SegmentCommand: ParsableCommand {
             let sample = SegmentationSample(imageBytes: rgb.pixels, label: [Int32](repeating: SegmentationSample.ignoreIndex, count: plane),
                                             height: rgb.height, width: rgb.width)
             _ = network.eval()
-            let scores = Inference.whole(sample.imageTensor(normalization: .imageNet)) { network($0) }
+            let scores = Inference.whole(sample.imageTensor(normalization: .imageNet)) { network.logitsAtAnySize($0) }
             let labels = labelMaps(fromScores: scores)[0]
             try PNGFile.writeLabel(output, width: rgb.width, height: rgb.height, label: labels, palette: VOCDataset.palette)
             let counts = Dictionary(grouping: labels, by: { $0 }).mapValues(\.count)

@@ -36,9 +36,9 @@ public enum Evaluation {
         let image = sample.imageTensor(normalization: normalization)
         if let window, sample.height > window || sample.width > window {
             let stride = max(1, window * 2 / 3)
-            return Inference.slidingWindow(image, window: (window, window), stride: (stride, stride)) { model($0) }
+            return Inference.slidingWindow(image, window: (window, window), stride: (stride, stride)) { model.logitsAtAnySize($0) }
         }
-        return Inference.whole(image) { model($0) }
+        return Inference.whole(image) { model.logitsAtAnySize($0) }
     }
 }
 

@@ -35,6 +35,13 @@ public final class DeepLabV3Plus: Module, SegmentationModel {
                       width: 32, rates: [2, 4, 6], lowLevelWidth: 8)
     }
 
+    /// The context, upsampled ×(stride/4), must meet the stride-4 features exactly: sides are
+    /// multiples of the output stride (smp raises the same error).
+    public func inputSideProblem(_ side: Int) -> String? {
+        let stride = encoder.config.outputStride
+        return side % stride == 0 ? nil : "DeepLab v3+ needs a multiple of its output stride \(stride)"
+    }
+
     public func callAsFunction(_ image: Tensor) -> Tensor {
         let pyramid = encoder(image)                                    // strides 2, 4, 8, 16, 16
         let refined = decoder(pyramid.deepest, lowLevel: pyramid.stride(4))

@@ -61,6 +61,19 @@ public final class UNet: Module, SegmentationModel {
         UNet(Config(classes: classes, inputChannels: inputChannels, width: 8, depth: 3, padding: .same))
     }
 
+    /// The paper: every 2×2 max pooling must see an even size (after the valid convolutions' loss
+    /// of 4 pixels per level), so the up-convolutions land exactly on the skips.
+    public func inputSideProblem(_ side: Int) -> String? {
+        let shrink = config.padding == .valid ? 4 : 0
+        var s = side
+        for pool in 1...config.depth {
+            s -= shrink
+            if s <= 0 || s % 2 != 0 { return "U-Net's max pool \(pool) would see an \(s <= 0 ? "empty" : "odd") size (\(s))" }
+            s /= 2
+        }
+        return s - shrink > 0 ? nil : "too small for U-Net's \(config.depth) poolings"
+    }
+
     public func callAsFunction(_ image: Tensor) -> Tensor { stages(image).last! }
 
     /// Every level's output, top to bottom and back: encoder levels, then decoder levels, then
