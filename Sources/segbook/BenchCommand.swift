@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             `segbook bench ops` times conv2d (forward, and backward = data + weights) on the 3×3 and 1×1 \
             convolutions of ResNet-50's stages at 1×C×64×64 and 1×C×128×128, next to the FP32 FMA peak \
-            of the same threads and OpenBLAS sgemm. tools/reference/bench_ops.py prints the same JSON \
+            of the same threads and sgemm (oneDNN's, the engine's GEMM, and OpenBLAS's). tools/reference/bench_ops.py prints the same JSON \
             for PyTorch.
 
             `segbook bench PRESET ...` times, per preset, the inference forward (eval mode, no gradient) \
@@ -98,8 +98,8 @@ struct BenchCommand: ParsableCommand {
         let table = ProgressTable()
         let report = OpsBenchmark.run(threads: threads, repeats: repeats) { measurement in
             if !json { table.row(measurement) }
-        } prologue: { peak, sgemm in
-            if !json { table.header(peak: peak, sgemm: sgemm) }
+        } prologue: { peak, sgemm, openBLAS in
+            if !json { table.header(peak: peak, sgemm: sgemm, openBLAS: openBLAS) }
         }
         if json {
             let encoder = JSONEncoder()
@@ -159,10 +159,11 @@ private enum PresetTable {
 private final class ProgressTable {
     private var peak = 0.0
 
-    func header(peak: Double, sgemm: Double) {
+    func header(peak: Double, sgemm: Double, openBLAS: Double) {
         self.peak = peak
         print(String(format: "FP32 FMA peak  %7.1f GFLOP/s", peak))
-        print(String(format: "OpenBLAS sgemm %7.1f GFLOP/s (1024³, %.0f%% of peak)", sgemm, 100 * sgemm / peak))
+        print(String(format: "sgemm (oneDNN) %7.1f GFLOP/s (1024³, %.0f%% of peak; the engine's GEMM)", sgemm, 100 * sgemm / peak))
+        print(String(format: "OpenBLAS sgemm %7.1f GFLOP/s (1024³, %.0f%% of peak)", openBLAS, 100 * openBLAS / peak))
         print("")
         print(pad("shape", 26) + pad("direction", 10) + lpad("ms", 10) + lpad("GFLOP/s", 10) + lpad("% peak", 8) + "  implementation")
     }

@@ -102,7 +102,7 @@ public enum Im2colConv2d {
                 let x = input + (n * g.inChannels + grp * cg) * g.inHeight * g.inWidth
                 let y = output + (n * g.outChannels + grp * og) * spatial
                 if let col { im2col(g, x, col) }
-                GEMM.matmul(m: og, n: spatial, k: k, a: weight + grp * og * k, b: col.map { UnsafePointer($0) } ?? x, c: y)
+                GEMM.matmul(m: og, n: spatial, k: k, a: weight + grp * og * k, b: col.map { UnsafePointer($0) } ?? x, c: y, backend: .openBLAS)
             }
         }
         if let bias {
@@ -127,7 +127,7 @@ public enum Im2colConv2d {
                 for grp in 0..<g.groups {
                     GEMM.matmul(transA: true, m: k, n: spatial, k: og, a: weight + grp * og * k,
                                 b: gradOutput + (n * g.outChannels + grp * og) * spatial,
-                                c: gradInput + (n * g.inChannels + grp * cg) * spatial)
+                                c: gradInput + (n * g.inChannels + grp * cg) * spatial, backend: .openBLAS)
                 }
             }
             return
@@ -138,7 +138,7 @@ public enum Im2colConv2d {
         for n in 0..<g.batch {
             for grp in 0..<g.groups {
                 GEMM.matmul(transA: true, m: k, n: spatial, k: og, a: weight + grp * og * k,
-                            b: gradOutput + (n * g.outChannels + grp * og) * spatial, c: col)
+                            b: gradOutput + (n * g.outChannels + grp * og) * spatial, c: col, backend: .openBLAS)
                 col2im(g, col, gradInput + (n * g.inChannels + grp * cg) * g.inHeight * g.inWidth)
             }
         }
@@ -158,7 +158,7 @@ public enum Im2colConv2d {
                 if let col { im2col(g, x, col) }
                 GEMM.matmul(transB: true, m: og, n: k, k: spatial,
                             a: gradOutput + (n * g.outChannels + grp * og) * spatial,
-                            b: col.map { UnsafePointer($0) } ?? x, c: gradWeight + grp * og * k, accumulate: n > 0)
+                            b: col.map { UnsafePointer($0) } ?? x, c: gradWeight + grp * og * k, accumulate: n > 0, backend: .openBLAS)
             }
         }
         if g.batch == 0 { gradWeight.update(repeating: 0, count: g.weightCount) }

@@ -54,9 +54,10 @@ public enum PeakFLOPS {
         return sum.sum()
     }
 
-    /// `cblas_sgemm` GFLOP/s for C[m×n] = A[m×k] · B[k×n] on `threads` OpenBLAS threads, median of
-    /// `repeats` runs after warm-up.
-    public static func sgemmGFLOPS(m: Int = 1024, n: Int = 1024, k: Int = 1024, threads: Int, repeats: Int = 7) -> Double {
+    /// The engine's GEMM (oneDNN's `dnnl_sgemm`) in GFLOP/s for C[m×n] = A[m×k] · B[k×n], median
+    /// of `repeats` runs after warm-up; `openBLAS` times OpenBLAS on `threads` threads instead.
+    public static func sgemmGFLOPS(m: Int = 1024, n: Int = 1024, k: Int = 1024, threads: Int, repeats: Int = 7,
+                                   openBLAS: Bool = false) -> Double {
         openblas_set_num_threads(Int32(threads))
         var a = [Float](repeating: 0, count: m * k)
         var b = [Float](repeating: 0, count: k * n)
@@ -64,8 +65,8 @@ public enum PeakFLOPS {
         for i in a.indices { a[i] = Float((i * 7) % 13) / 13 - 0.5 }
         for i in b.indices { b[i] = Float((i * 5) % 11) / 11 - 0.5 }
         let run = {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                        1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+            GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n,
+                       backend: openBLAS ? .openBLAS : .oneDNN)
         }
         for _ in 0..<3 { run() }
         var times: [Double] = []
