@@ -70,6 +70,17 @@ public enum Trace {
         return outputs
     }
 
+    /// Several tensor ops a figure shows as one (an L2 normalisation is five): recorded as one op
+    /// event named `name` when outside every layer.
+    public static func composite(_ name: String, inputs: [Tensor], _ body: () -> Tensor) -> Tensor {
+        guard let recorder = current else { return body() }
+        recorder.depth += 1
+        let output = body()
+        recorder.depth -= 1
+        if recorder.depth == 0 { recorder.append(TraceEvent(module: nil, op: name, inputs: inputs, outputs: [output], attributes: [:])) }
+        return output
+    }
+
     /// A tensor op (called from `Tensor.record`): recorded when outside every layer.
     static func op(_ name: String, inputs: [Tensor], output: Tensor) {
         guard let recorder = current, recorder.depth == 0 else { return }

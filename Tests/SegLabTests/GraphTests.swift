@@ -17,6 +17,23 @@ import SegTensor
         #expect(g.nodes.contains { $0.name.hasSuffix("conv1") && $0.type == "Conv2d" })
     }
 
+    @Test func aStackTappedInTheMiddleSplitsAtTheTaps() {
+        // SETR-MLA reads ViT-B's blocks 2, 5, 8 and 11: four runs of three, each feeding the neck;
+        // the neck's four parallel projections are not a stack.
+        let d = Presets.named("setr-mla-vitb16")!.make().trace(input: [1, 3, 32, 32]).diagram()
+        let runs = d.groups.filter { $0.label.contains("–") }
+        #expect(runs.map(\.label).map { $0.split(separator: " ").last! } == ["0–2", "3–5", "6–8", "9–11"])
+        #expect(runs.allSatisfy { $0.repeatCount == 3 })
+        // U-Net's levels are each read by a skip: nothing to split.
+        #expect(!UNet.book(classes: 4).trace(input: [1, 3, 32, 32]).diagram().groups.contains { $0.label.contains("–") })
+    }
+
+    @Test func anL2NormalisationIsOneNode() {
+        let g = Presets.named("segmenter-book")!.make().trace(input: [1, 3, 32, 32])
+        #expect(g.nodes.filter { $0.type == "L2 norm" }.count == 2)    // patch and class embeddings
+        #expect(!g.nodes.contains { ["sqrt", "clamp", "square"].contains($0.type) })
+    }
+
     @Test func unetSkipsAndSegNetIndicesBecomeTheirEdges() {
         let unet = UNet.book(classes: 4).trace(input: [1, 3, 32, 32])
         #expect(unet.edges.filter { $0.kind == .skip }.count == 3)        // depth 3: three skips

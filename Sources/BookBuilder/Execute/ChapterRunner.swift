@@ -17,6 +17,10 @@ public struct RunSettings: Sendable {
     public var defaultTimeout: Double
     /// `-Xcc` flags for the engine's C modules (computed once per build).
     public var clangFlags: [String]
+    /// OMP_NUM_THREADS for each chapter program (nil: inherited). Chapters running side by side
+    /// share the cores: two OpenMP pools of two spinning threads on two cores ran several times
+    /// slower than one thread each.
+    public var threadsPerChapter: Int?
 
     public init(engine: Engine, profile: Profile, workDirectory: String, defaultTimeout: Double? = nil, clangFlags: [String]? = nil) {
         self.engine = engine; self.profile = profile; self.workDirectory = workDirectory
@@ -209,12 +213,13 @@ public enum ChapterRunner {
             starts[section] = now
             deadline = now + timeout(section)
         }
-        let environment = [
+        var environment = [
             "SEGBOOK_OUTPUT_DIR": outputs,
             "SEGBOOK_MARKER": String(token),
             "SEGBOOK_PROFILE": settings.profile.rawValue,
             "SWIFT_BACKTRACE": "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24",
         ]
+        if let threads = settings.threadsPerChapter { environment["OMP_NUM_THREADS"] = String(threads) }
         let (termination, timedOut) = ChildProcess.run(binary, [], environment: environment,
                                                        onOutput: { splitter.feed($0) }, deadline: { deadline })
         splitter.finish()

@@ -44,11 +44,12 @@ extension ModelGraph {
             suffixes[rep, default: []].append(Self.shortLabel(node))
         }
         // Groups from dotted names (every proper prefix of a layer's name).
+        let name = memberNames()
         var groupIDs: [String] = []
         var groupSet: Set<String> = []
         func groupPath(_ node: Node) -> [String] {
             guard node.id > 0 else { return [] }
-            let parts = node.name.split(separator: ".").map(String.init)
+            let parts = name[node.id].split(separator: ".").map(String.init)
             return (1..<max(parts.count, 1)).map { parts[0..<$0].joined(separator: ".") }
         }
         for node in nodes where representative[node.id] == node.id && live.contains(node.id) {
@@ -59,7 +60,7 @@ extension ModelGraph {
         var virtualGroup: [Int: (id: String, label: String, parent: String)] = [:]
         for g in groupIDs {
             let members = nodes.filter { n in
-                representative[n.id] == n.id && live.contains(n.id) && n.name.hasPrefix(g + ".") && Int(n.name.dropFirst(g.count + 1)) != nil
+                representative[n.id] == n.id && live.contains(n.id) && name[n.id].hasPrefix(g + ".") && Int(name[n.id].dropFirst(g.count + 1)) != nil
             }
             let pools = members.filter { if case .maxPool = $0.operation { true } else { false } }.count
             guard pools >= 2 else { continue }
@@ -69,6 +70,7 @@ extension ModelGraph {
                 if case .maxPool = n.operation { block += 1 }
             }
         }
+        let runs = tappedRuns(groupIDs, names: name, live: live)
         for g in groupIDs {
             let parts = g.split(separator: ".").map(String.init)
             let parent = parts.count > 1 ? parts.dropLast().joined(separator: ".") : nil
@@ -79,7 +81,10 @@ extension ModelGraph {
             // `decoder.0.1` reads "decoder 0.1": the last named part, then the indices.
             let named = parts.lastIndex { Int($0) == nil }
             let label = Int(last) != nil ? ((named.map { parts[$0] + " " } ?? "") + parts[((named ?? -1) + 1)...].joined(separator: ".")) : last
-            d.addGroup("g:" + g, label, parent: parent.map { "g:" + $0 }, repeatCount: numberedChildren >= 2 ? numberedChildren : 1)
+            let split = runs.groups[g]
+            d.addGroup("g:" + g, label, parent: (runs.parent[g] ?? parent).map { "g:" + $0 },
+                       repeatCount: numberedChildren >= 2 && split == nil ? numberedChildren : 1)
+            for run in split ?? [] { d.addGroup("g:" + run.id, run.label, parent: "g:" + g, repeatCount: run.count) }
         }
         for node in nodes where representative[node.id] == node.id && live.contains(node.id) {
             var label = node.id == 0 ? "input" : Self.shortLabel(node)
@@ -112,6 +117,74 @@ extension ModelGraph {
         }
         d.connect("n\(representative[outputNode])", "output")
         return d
+    }
+
+    /// Each node's name, with an op named after a numbered stack itself (`backbone.blocks.add`: a
+    /// residual add whose latest input came from outside the block) moved into the stack's latest
+    /// member before it (`backbone.blocks.0.add`), so it is drawn inside its block.
+    func memberNames() -> [String] {
+        var stacks: Set<String> = []
+        for node in nodes {
+            let parts = node.name.split(separator: ".")
+            for k in parts.indices.dropFirst() where Int(parts[k]) != nil { stacks.insert(parts[..<k].joined(separator: ".")) }
+        }
+        var latest: [String: String] = [:], names: [String] = []
+        for node in nodes {
+            var parts = node.name.split(separator: ".").map(String.init)
+            for k in parts.indices.dropFirst() where Int(parts[k]) != nil {
+                latest[parts[..<k].joined(separator: ".")] = parts[...k].joined(separator: ".")
+            }
+            if parts.count >= 2, Int(parts.last!) == nil, let member = latest[parts.dropLast().joined(separator: ".")],
+               stacks.contains(parts.dropLast().joined(separator: ".")) {
+                parts = member.split(separator: ".").map(String.init) + [parts.last!]
+            }
+            names.append(parts.joined(separator: "."))
+        }
+        return names
+    }
+
+    /// A repeated stack read in the middle (SETR-MLA takes blocks 6, 12, 18 and 24 of 24) splits
+    /// at each tap into runs (`blocks 0–5` ×6, numbered as the keys), so the taps stay visible when the stack collapses.
+    /// Stacks read after every member (U-Net's levels, Swin's stages) stay as they are.
+    /// `groups`: the runs of each split stack; `parent`: the run each member group moves under.
+    func tappedRuns(_ groupIDs: [String], names: [String], live: Set<Int>) -> (groups: [String: [(id: String, label: String, count: Int)]], parent: [String: String]) {
+        var groups: [String: [(id: String, label: String, count: Int)]] = [:], parent: [String: String] = [:]
+        for g in groupIDs {
+            let level = g.split(separator: ".").count
+            let members = groupIDs.compactMap { c -> Int? in
+                let parts = c.split(separator: ".")
+                return c.hasPrefix(g + ".") && parts.count == level + 1 ? Int(parts.last!) : nil
+            }
+            guard members.count >= 2, let first = members.min(), let last = members.max() else { continue }
+            func member(_ id: Int) -> Int? {
+                guard names[id].hasPrefix(g + ".") else { return nil }
+                return names[id].dropFirst(g.count + 1).split(separator: ".").first.flatMap { Int($0) }
+            }
+            var taps: Set<Int> = [], chained: Set<Int> = []
+            for e in edges where live.contains(e.from) && live.contains(e.to) {
+                guard let i = member(e.from) else { continue }
+                if let j = member(e.to) {
+                    if j == i + 1 { chained.insert(i) }
+                } else if !names[e.to].hasPrefix(g + ".") {
+                    taps.insert(i)
+                }
+            }
+            // A stack is a chain, each member feeding the next (not parallel branches).
+            guard chained == Set(first..<last) else { continue }
+            taps.remove(last)
+            var start = first, split: [(id: String, label: String, count: Int)] = []
+            for end in taps.sorted() + [last] {
+                split.append(("\(g)#\(start)-\(end)", "\(g.split(separator: ".").last ?? "") \(start)–\(end)", end - start + 1))
+                start = end + 1
+            }
+            guard split.contains(where: { $0.count >= 2 }), split.count >= 2 else { continue }
+            groups[g] = split
+            for run in split {
+                let bounds = run.id.split(separator: "#").last!.split(separator: "-").compactMap { Int($0) }
+                for i in bounds[0]...bounds[1] { parent["\(g).\(i)"] = run.id }
+            }
+        }
+        return (groups, parent)
     }
 
     static func kind(_ node: Node) -> Diagram.Kind {

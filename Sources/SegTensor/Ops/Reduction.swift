@@ -128,7 +128,7 @@ extension Tensor {
 extension Tensor {
     /// x / max(‖x‖₂, eps) along `axis` (PyTorch's F.normalize with p = 2).
     public func normalized(axis: Int = -1, eps: Float = 1e-12) -> Tensor {
-        self / square().sum(axis: axis, keepDims: true).sqrt().clamp(min: eps)
+        Trace.composite("L2 norm", inputs: [self]) { self / square().sum(axis: axis, keepDims: true).sqrt().clamp(min: eps) }
     }
 
     /// Largest |self − other| (same shape), for tests and checks.
