@@ -118,6 +118,25 @@ struct DNNLConvolutionTests {
         expectConvClose(output, DirectConvolution.forward(g, data), "no version")
     }
 
+    @Test("a buffer's newer version replaces its reordered copy: training keeps one copy per layer")
+    func newVersionReplacesTheCopy() {
+        let g = ConvolutionGeometry(batch: 1, inChannels: 32, height: 8, width: 8, outChannels: 64, kernel: (3, 3),
+                                    padding: (1, 1))
+        let layers = [ConvData(g, seed: 11), ConvData(g, seed: 12)]
+        let conv = DNNLConvolution(g)
+        var output = [Float](repeating: 0, count: g.outputCount)
+        for step in 0..<5 {                                   // five optimizer steps, two layers
+            for (i, data) in layers.enumerated() {
+                data.withPointers { x, w, _, _ in
+                    output.withUnsafeMutableBufferPointer {
+                        conv.forward(input: x, weight: w, weightsVersion: UInt64(10 * step + i), output: $0.baseAddress!)
+                    }
+                }
+            }
+        }
+        #expect(conv.forwardWeightCopies == 2)                  // one per layer (8 kept before)
+    }
+
     @Test("layers sharing a geometry keep their own reordered weights")
     func sharedGeometry() {
         let g = ConvolutionGeometry(batch: 1, inChannels: 32, height: 6, width: 6, outChannels: 32, kernel: (3, 3),

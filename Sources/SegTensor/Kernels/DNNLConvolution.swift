@@ -94,6 +94,8 @@ public final class DNNLConvolution: @unchecked Sendable {
     private let forwardPrimitive: DNNLPrimitive
     private let forwardSource: DNNLBoundary
     private let forwardWeights: DNNLWeightsCache
+    /// Reordered weight copies the forward primitive holds (0 when its layout is the caller's).
+    var forwardWeightCopies: Int { DNNLRuntime.shared.locked { forwardWeights.count } }
     private let forwardBias: DNNLBoundary?
     private let forwardDestination: DNNLBoundary
     /// The last forward's arguments, for `forwardPrimitiveOnly()`.
@@ -211,12 +213,12 @@ public final class DNNLConvolution: @unchecked Sendable {
             DNNLPrimitive(opDesc: UnsafeRawPointer($0), "convolution forward \(geometry)")
         }
         forwardPrimitive = primitive
-        forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true)
+        forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 0)
         forwardWeights = DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true))
         forwardBias = geometry.hasBias
             ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_weights_md, 1), toInner: true)
             : nil
-        forwardDestination = DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_dst_md), toInner: false)
+        forwardDestination = DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_dst_md), toInner: false, slot: 1)
     }
 
     /// The implementations oneDNN chose, e.g. `forward: brgconv:avx512_core`.
@@ -293,9 +295,9 @@ public final class DNNLConvolution: @unchecked Sendable {
         }
         let state = BackwardData(
             primitive: primitive,
-            diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true),
+            diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true, slot: 0),
             weights: DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true)),
-            diffSrc: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_diff_src_md), toInner: false))
+            diffSrc: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_diff_src_md), toInner: false, slot: 1))
         backwardDataState = state
         return state
     }
@@ -354,8 +356,10 @@ public final class DNNLConvolution: @unchecked Sendable {
         }
         let state = BackwardWeights(
             primitive: primitive,
-            src: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true),
-            diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true),
+            // Slot 0 is diffDst's in both backward primitives: `backward` may hand backward data's
+            // reordered gradient to this one, so the input goes elsewhere.
+            src: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 2),
+            diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true, slot: 0),
             diffWeights: DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_diff_weights_md), toInner: false),
             diffBias: geometry.hasBias
                 ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_diff_weights_md, 1), toInner: false)

@@ -13,6 +13,12 @@ final class DNNLRuntime: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
     private let lock = NSRecursiveLock()
+    /// The one scratchpad every primitive executes with (grown to the largest asked for). Executions
+    /// are serialised by `lock`, so they can share it; a scratchpad per primitive held one buffer
+    /// per convolution shape and direction: gigabytes of resident memory for a ResNet-50's training.
+    private var scratchpad: DNNLAlignedBuffer?
+    /// Buffers for activations in a primitive's own layout while it runs (`DNNLBoundary`'s slots).
+    private var slots: [DNNLAlignedBuffer?] = []
 
     private init() {
         var engine: dnnl_engine_t?
@@ -23,6 +29,17 @@ final class DNNLRuntime: @unchecked Sendable {
         self.stream = stream!
     }
 
+    /// Transient buffer `index` of at least `bytes` (the caller holds the lock): where a primitive's
+    /// input or output sits in its own layout between the reorders around one execution.
+    func slot(_ index: Int, bytes: Int) -> UnsafeMutableRawPointer {
+        while slots.count <= index { slots.append(nil) }
+        if (slots[index]?.byteCount ?? 0) < bytes {
+            slots[index] = nil
+            slots[index] = DNNLAlignedBuffer(byteCount: bytes)
+        }
+        return slots[index]!.raw
+    }
+
     /// Runs `body` while holding the process-wide oneDNN lock.
     func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
@@ -30,12 +47,19 @@ final class DNNLRuntime: @unchecked Sendable {
         return try body()
     }
 
-    /// Executes one primitive with its arguments and waits for it.
-    /// The primitive's own scratchpad goes with it (see `DNNLPrimitive.scratchpad`).
+    /// Executes one primitive with its arguments and waits for it, on the shared scratchpad (see
+    /// `DNNLPrimitive.scratchpad`).
     func execute(_ primitive: DNNLPrimitive, _ args: [(Int32, dnnl_memory_t)], _ what: @autoclosure () -> String) {
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
-        if let scratchpad = primitive.scratchpad { execArgs.append(dnnl_exec_arg_t(arg: DNNLArg.scratchpad, memory: scratchpad.handle)) }
         locked {
+            if let memory = primitive.scratchpad {
+                if (scratchpad?.byteCount ?? 0) < primitive.scratchpadBytes {
+                    scratchpad = nil
+                    scratchpad = DNNLAlignedBuffer(byteCount: primitive.scratchpadBytes)
+                }
+                memory.bind(scratchpad!.raw)
+                execArgs.append(dnnl_exec_arg_t(arg: DNNLArg.scratchpad, memory: memory.handle))
+            }
             let status = execArgs.withUnsafeMutableBufferPointer {
                 dnnl_primitive_execute(primitive.primitive, stream, Int32($0.count), $0.baseAddress)
             }
@@ -197,12 +221,13 @@ final class DNNLPrimitive {
     let primitive: dnnl_primitive_t
 
     /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops).
-    /// The primitive's scratchpad, owned here (nil when it needs none). oneDNN's default
-    /// ("library") scratchpad is a per-thread buffer sized on the thread that *created* the primitive:
-    /// executed on another thread (Swift concurrency moves work between threads), the kernel wrote
-    /// through a null pointer. A user scratchpad per primitive, used under the runtime's lock, is safe
-    /// from any thread.
+    /// The primitive's scratchpad layout (nil when it needs none), bound to the runtime's shared
+    /// buffer at each execution. oneDNN's default ("library") scratchpad is a per-thread buffer
+    /// sized on the thread that *created* the primitive: executed on another thread (Swift
+    /// concurrency moves work between threads), the kernel wrote through a null pointer. A user
+    /// scratchpad, used under the runtime's lock, is safe from any thread.
     let scratchpad: DNNLMemory?
+    let scratchpadBytes: Int
 
     init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, _ what: String) {
         let attr = DNNLPrimitive.userScratchpadAttr()
@@ -214,7 +239,7 @@ final class DNNLPrimitive {
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(\(what))")
         self.desc = pd!
         self.primitive = primitive!
-        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
+        (self.scratchpad, self.scratchpadBytes) = DNNLPrimitive.scratchpadMemory(pd!)
     }
 
     private static func userScratchpadAttr() -> dnnl_primitive_attr_t {
@@ -224,9 +249,10 @@ final class DNNLPrimitive {
         return attr!
     }
 
-    private static func scratchpadMemory(_ pd: dnnl_primitive_desc_t) -> DNNLMemory? {
+    private static func scratchpadMemory(_ pd: dnnl_primitive_desc_t) -> (DNNLMemory?, Int) {
         let md = dnnlQueryDesc(pd, dnnl_query_scratchpad_md)
-        return dnnlSize(md) > 0 ? DNNLMemory(owning: md) : nil
+        let bytes = dnnlSize(md)
+        return bytes > 0 ? (DNNLMemory(external: md), bytes) : (nil, 0)
     }
 
     /// A reorder from layout `from` to layout `to`.
@@ -242,7 +268,7 @@ final class DNNLPrimitive {
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(reorder)")
         self.desc = pd!
         self.primitive = primitive!
-        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
+        (self.scratchpad, self.scratchpadBytes) = DNNLPrimitive.scratchpadMemory(pd!)
     }
 
     func query(_ what: dnnl_query_t) -> dnnl_memory_desc_t { dnnlQueryDesc(desc, what) }
@@ -262,17 +288,22 @@ final class DNNLBoundary {
     let inner: DNNLMemory?
     private let reorder: DNNLPrimitive?
     private let toInner: Bool
+    /// The runtime's transient slot the inner copy lives in during a call (nil: its own buffer,
+    /// kept, as weights need). Activations use slots: a buffer per cached primitive held one
+    /// activation-sized copy per convolution shape and direction, gigabytes for a ResNet-50 step.
+    private let slot: Int?
 
     /// `toInner`: the tensor is an input of the primitive (reorder user → inner before);
     /// otherwise an output (reorder inner → user after).
-    init(user userDesc: dnnl_memory_desc_t, inner innerDesc: dnnl_memory_desc_t, toInner: Bool) {
+    init(user userDesc: dnnl_memory_desc_t, inner innerDesc: dnnl_memory_desc_t, toInner: Bool, slot: Int? = nil) {
         self.user = DNNLMemory(external: userDesc)
         self.toInner = toInner
+        self.slot = slot
         if dnnlEqual(userDesc, innerDesc) {
             inner = nil
             reorder = nil
         } else {
-            let inner = DNNLMemory(owning: innerDesc)
+            let inner = slot == nil ? DNNLMemory(owning: innerDesc) : DNNLMemory(external: innerDesc)
             self.inner = inner
             reorder = toInner ? DNNLPrimitive(reorderFrom: userDesc, to: innerDesc)
                               : DNNLPrimitive(reorderFrom: innerDesc, to: userDesc)
@@ -281,9 +312,11 @@ final class DNNLBoundary {
 
     var needsReorder: Bool { inner != nil }
 
-    /// The memory the primitive reads or writes, bound to `pointer` on the caller's side.
+    /// The memory the primitive reads or writes, bound to `pointer` on the caller's side (and, for
+    /// a slotted inner copy, to the runtime's slot: call under the runtime's lock).
     func bind(_ pointer: UnsafeRawPointer) -> dnnl_memory_t {
         user.bind(pointer)
+        if let inner, let slot { inner.bind(DNNLRuntime.shared.slot(slot, bytes: dnnlSize(inner.desc))) }
         return (inner ?? user).handle
     }
 
@@ -333,7 +366,12 @@ final class DNNLWeightsCache {
             return entry.memory.handle
         }
         let target: DNNLMemory
-        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+        if let stale = entries.first(where: { $0.key.address == identity.address }) {
+            // The same buffer with older contents (the weights after an optimizer step): that copy
+            // is dead, reuse it. Kept, every training step added a copy until the capacity.
+            entries[stale.key] = nil
+            target = stale.value.memory
+        } else if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             entries[oldest.key] = nil
             target = oldest.value.memory
         } else {
