@@ -110,6 +110,17 @@ enum RenderFixture {
 }
 
 @Suite struct RenderTests {
+    @Test func inlineSVGLosesItsPrologAndPrefixesEveryIDAndReference() {
+        let svg = """
+        <?xml version="1.0"?>
+        <!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">
+        <svg data-id="a"><clipPath id="clip1"/><g id="glyph-0-1"/><use xlink:href="#glyph-0-1"/><rect grid="x" clip-path="url(#clip1)"/></svg>
+        """
+        #expect(SVG.inlined(svg, idPrefix: "p") == """
+            <svg data-id="p-a"><clipPath id="p-clip1"/><g id="p-glyph-0-1"/><use xlink:href="#p-glyph-0-1"/><rect grid="x" clip-path="url(#p-clip1)"/></svg>
+            """)
+    }
+
     @Test func figuresAndTablesAreNumberedPerChapter() throws {
         let (dir, _) = try RenderFixture.renderSite()
         let intro = try RenderFixture.page("01-intro.html", in: dir)
