@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             `segbook bench ops` times conv2d (forward, and backward = data + weights) on the 3×3 and 1×1 \
             convolutions of ResNet-50's stages at 1×C×64×64 and 1×C×128×128, next to the FP32 FMA peak \
-            of the same threads and sgemm (oneDNN's, the engine's GEMM, and OpenBLAS's). tools/reference/bench_ops.py prints the same JSON \
+            of the same threads and sgemm (OpenBLAS's as `sgemm_gflops`; oneDNN's, the engine's GEMM, as `onednn_sgemm_gflops`). tools/reference/bench_ops.py prints the same JSON \
             for PyTorch.
 
             `segbook bench PRESET ...` times, per preset, the inference forward (eval mode, no gradient) \
@@ -98,8 +98,8 @@ struct BenchCommand: ParsableCommand {
         let table = ProgressTable()
         let report = OpsBenchmark.run(threads: threads, repeats: repeats) { measurement in
             if !json { table.row(measurement) }
-        } prologue: { peak, sgemm, openBLAS in
-            if !json { table.header(peak: peak, sgemm: sgemm, openBLAS: openBLAS) }
+        } prologue: { peak, openBLAS, oneDNN in
+            if !json { table.header(peak: peak, sgemm: oneDNN, openBLAS: openBLAS) }
         }
         if json {
             let encoder = JSONEncoder()

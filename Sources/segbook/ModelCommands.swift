@@ -78,6 +78,8 @@ struct InferCommand: ParsableCommand {
             let logits = noGrad { () -> Tensor in
                 let scores = network(image)
                 let (h, w) = (image.shape[2], image.shape[3])
+                // A backbone preset (vit-b16) returns tokens [N, 1 + h·w, D]: written as they are.
+                guard scores.rank == 4 else { return scores }
                 return scores.shape[2] == h && scores.shape[3] == w ? scores : scores.resized(to: (h, w))
             }
             try Safetensors.write([("output", logits)], to: URL(fileURLWithPath: output))
@@ -109,6 +111,9 @@ struct SegmentCommand: ParsableCommand {
     func run() throws {
         try exitingOnInputErrors {
             let (preset, network) = try trained.load()
+            guard !(network is VisionTransformer) else {
+                throw TrainingSetupError.badSource("\(preset.name) is a backbone: it outputs tokens, not class scores to segment with")
+            }
             guard preset.defaultInputChannels == 3 else {
                 throw TrainingSetupError.badSource("\(preset.name) takes \(preset.defaultInputChannels)-channel input, not an RGB image")
             }

@@ -73,7 +73,8 @@ import Testing
     }
 
     /// The transformer book sizes through the same commands: one training step, then `infer` at a
-    /// size that is not a multiple of their patch, against the same weights in process.
+    /// size that is not a multiple of their patch, against the same weights in process; `segment` on
+    /// a PNG of another odd size; `summary`.
     @Test(arguments: ["vit-book", "setr-book", "segmenter-book", "swin-book", "segformer-book"])
     func transformerPresetsTrainInferAndSummarise(preset: String) throws {
         let sandbox = Sandbox()
@@ -97,6 +98,12 @@ import Testing
             return scores.shape[2] == 36 && scores.shape[3] == 44 ? scores : scores.resized(to: (36, 44))
         }
         #expect(output.maxAbsDifference(expected) < 1e-4)
+        let pixels = (0..<(3 * 44 * 36)).map { UInt8(($0 * 37) % 251) }
+        try PNGFile.writeRGB(sandbox.root + "/image.png", width: 44, height: 36, pixels: pixels)
+        let segmented = try sandbox.segbook("segment", "--model", preset, "--weights", "run/model.safetensors", "image.png", "-o", "mask.png")
+        #expect(segmented.status == 0, "\(segmented.stderr)")
+        let mask = try PNGFile.readLabel(sandbox.root + "/mask.png")
+        #expect(mask.width == 44 && mask.height == 36 && mask.ids.allSatisfy { $0 < 6 })
         let summary = try sandbox.segbook("summary", preset, "--json")
         #expect(summary.status == 0, "\(summary.stderr)")
         let fields = try #require(JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])

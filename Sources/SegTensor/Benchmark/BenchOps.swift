@@ -60,16 +60,16 @@ public enum OpsBenchmark {
 
     public struct Report: Codable, Sendable {
         public var peakGFLOPS: Double
-        /// The engine's GEMM (oneDNN) at 1024³, as PyTorch's torch.mm in bench_ops.py.
+        /// OpenBLAS sgemm at 1024³ (bench_ops.py reports torch.mm here).
         public var sgemmGFLOPS: Double
-        /// OpenBLAS at 1024³ (absent from PyTorch's report).
-        public var openBLASGFLOPS: Double?
+        /// oneDNN's sgemm at 1024³, the engine's GEMM (absent from PyTorch's report).
+        public var engineSGEMMGFLOPS: Double?
         public var conv2d: [Measurement]
 
         enum CodingKeys: String, CodingKey {
             case peakGFLOPS = "peak_gflops"
             case sgemmGFLOPS = "sgemm_gflops"
-            case openBLASGFLOPS = "openblas_sgemm_gflops"
+            case engineSGEMMGFLOPS = "onednn_sgemm_gflops"
             case conv2d
         }
     }
@@ -79,13 +79,13 @@ public enum OpsBenchmark {
     /// `repeats` runs after warm-up; `progress` sees each measurement as it is made.
     public static func run(threads: Int, repeats: Int, shapes: [Shape] = shapes,
                            progress: (Measurement) -> Void = { _ in },
-                           prologue: (_ peak: Double, _ sgemm: Double, _ openBLAS: Double) -> Void = { _, _, _ in }) -> Report {
+                           prologue: (_ peak: Double, _ openBLAS: Double, _ oneDNN: Double) -> Void = { _, _, _ in }) -> Report {
         // Let OpenMP's threads start and settle before anything is timed.
         warmUp()
         let peak = PeakFLOPS.fmaGFLOPS(threads: threads)
-        let sgemm = PeakFLOPS.sgemmGFLOPS(threads: threads)
         let openBLAS = PeakFLOPS.sgemmGFLOPS(threads: threads, openBLAS: true)
-        prologue(peak, sgemm, openBLAS)
+        let oneDNN = PeakFLOPS.sgemmGFLOPS(threads: threads)
+        prologue(peak, openBLAS, oneDNN)
         var results: [Measurement] = []
         for shape in shapes {
             for m in measure(shape, repeats: repeats) {
@@ -93,7 +93,7 @@ public enum OpsBenchmark {
                 progress(m)
             }
         }
-        return Report(peakGFLOPS: peak, sgemmGFLOPS: sgemm, openBLASGFLOPS: openBLAS, conv2d: results)
+        return Report(peakGFLOPS: peak, sgemmGFLOPS: openBLAS, engineSGEMMGFLOPS: oneDNN, conv2d: results)
     }
 
     /// Forward and backward timings of one shape through `DNNLConvolution`'s NCHW API, weights
