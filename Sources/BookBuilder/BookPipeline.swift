@@ -134,17 +134,16 @@ public enum BookPipeline {
 
         if !pending.isEmpty {
             let pending = pending
-            var settings = RunSettings(engine: engine, profile: options.profile, workDirectory: options.cacheDirectory + "/build")
             let threads = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"].flatMap { Int($0) }
                 ?? ProcessInfo.processInfo.activeProcessorCount
-            settings.threadsPerChapter = max(1, threads / min(max(1, options.jobs), pending.count))
-            let runSettings = settings
+            let settings = RunSettings(engine: engine, profile: options.profile, workDirectory: options.cacheDirectory + "/build",
+                                       threadsPerChapter: max(1, threads / min(max(1, options.jobs), pending.count)))
             let lock = NSLock()
             let box = ResultsBox(results)
             concurrentlyRun(pending.count, jobs: max(1, options.jobs)) { n in
                 let (i, plan) = pending[n]
                 progress(.started(plan.chapter))
-                let result = ChapterRunner.run(plan.chapter, settings: runSettings)
+                let result = ChapterRunner.run(plan.chapter, settings: settings)
                 if !result.failed {
                     do { try cache.store(result, for: plan.chapter, profile: options.profile, key: plan.key) } catch {
                         progress(.warning(Diagnostic(file: options.cacheDirectory, line: nil,

@@ -62,23 +62,23 @@ public enum Trace {
 
     /// A leaf layer's call: the ops inside `body` are not recorded, the layer is, as one event.
     public static func layer(_ module: AnyObject, inputs: [Tensor], _ body: () -> [Tensor]) -> [Tensor] {
-        guard let recorder = current else { return body() }
-        recorder.depth += 1
-        let outputs = body()
-        recorder.depth -= 1
-        if recorder.depth == 0 { recorder.append(TraceEvent(module: module, op: "", inputs: inputs, outputs: outputs, attributes: [:])) }
-        return outputs
+        asOneEvent(module: module, op: "", inputs: inputs, body)
     }
 
     /// Several tensor ops a figure shows as one (an L2 normalisation is five): recorded as one op
     /// event named `name` when outside every layer.
     public static func composite(_ name: String, inputs: [Tensor], _ body: () -> Tensor) -> Tensor {
+        asOneEvent(module: nil, op: name, inputs: inputs) { [body()] }[0]
+    }
+
+    /// Runs `body` with the ops inside it unrecorded; records one event for it when outside every layer.
+    private static func asOneEvent(module: AnyObject?, op: String, inputs: [Tensor], _ body: () -> [Tensor]) -> [Tensor] {
         guard let recorder = current else { return body() }
         recorder.depth += 1
-        let output = body()
+        let outputs = body()
         recorder.depth -= 1
-        if recorder.depth == 0 { recorder.append(TraceEvent(module: nil, op: name, inputs: inputs, outputs: [output], attributes: [:])) }
-        return output
+        if recorder.depth == 0 { recorder.append(TraceEvent(module: module, op: op, inputs: inputs, outputs: outputs, attributes: [:])) }
+        return outputs
     }
 
     /// A tensor op (called from `Tensor.record`): recorded when outside every layer.

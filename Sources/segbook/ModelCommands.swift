@@ -75,13 +75,7 @@ struct InferCommand: ParsableCommand {
                 throw TrainingSetupError.checkpointMismatch(path: input, reason: "'input' has shape \(image.shape); \(problem)")
             }
             _ = network.eval()
-            let logits = noGrad { () -> Tensor in
-                let scores = network(image)
-                let (h, w) = (image.shape[2], image.shape[3])
-                // A backbone preset (vit-b16) returns tokens [N, 1 + h·w, D]: written as they are.
-                guard scores.rank == 4 else { return scores }
-                return scores.shape[2] == h && scores.shape[3] == w ? scores : scores.resized(to: (h, w))
-            }
+            let logits = noGrad { network.logitsAtAnySize(image) }
             try Safetensors.write([("output", logits)], to: URL(fileURLWithPath: output))
             FileHandle.standardError.write(Data("\(preset.name): \(image.shape) → \(logits.shape), written to \(output)\n".utf8))
         }

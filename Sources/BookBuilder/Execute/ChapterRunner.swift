@@ -22,8 +22,10 @@ public struct RunSettings: Sendable {
     /// slower than one thread each.
     public var threadsPerChapter: Int?
 
-    public init(engine: Engine, profile: Profile, workDirectory: String, defaultTimeout: Double? = nil, clangFlags: [String]? = nil) {
+    public init(engine: Engine, profile: Profile, workDirectory: String, defaultTimeout: Double? = nil, clangFlags: [String]? = nil,
+                threadsPerChapter: Int? = nil) {
         self.engine = engine; self.profile = profile; self.workDirectory = workDirectory
+        self.threadsPerChapter = threadsPerChapter
         self.defaultTimeout = defaultTimeout ?? (profile == .quick ? 600 : 7200)
         self.clangFlags = clangFlags ?? engine.clangFlags()
     }

@@ -172,16 +172,16 @@ extension ModelGraph {
             // A stack is a chain, each member feeding the next (not parallel branches).
             guard chained == Set(first..<last) else { continue }
             taps.remove(last)
-            var start = first, split: [(id: String, label: String, count: Int)] = []
+            var start = first, ranges: [ClosedRange<Int>] = []
             for end in taps.sorted() + [last] {
-                split.append(("\(g)#\(start)-\(end)", "\(g.split(separator: ".").last ?? "") \(start)–\(end)", end - start + 1))
+                ranges.append(start...end)
                 start = end + 1
             }
-            guard split.contains(where: { $0.count >= 2 }), split.count >= 2 else { continue }
-            groups[g] = split
-            for run in split {
-                let bounds = run.id.split(separator: "#").last!.split(separator: "-").compactMap { Int($0) }
-                for i in bounds[0]...bounds[1] { parent["\(g).\(i)"] = run.id }
+            guard ranges.count >= 2, ranges.contains(where: { $0.count >= 2 }) else { continue }
+            let name = g.split(separator: ".").last ?? ""
+            groups[g] = ranges.map { ("\(g)#\($0.lowerBound)-\($0.upperBound)", "\(name) \($0.lowerBound)–\($0.upperBound)", $0.count) }
+            for (run, range) in zip(groups[g]!, ranges) {
+                for i in range { parent["\(g).\(i)"] = run.id }
             }
         }
         return (groups, parent)

@@ -42,12 +42,14 @@ extension SegmentationModel {
 
     /// The main logits [N, classes, H, W] of an image of any size: zero-padded at the bottom and
     /// right to the nearest size the model takes (mmsegmentation's `size_divisor` padding), then
-    /// cropped back, and resized to H×W where the model's output is smaller (valid convolutions).
+    /// cropped back, and resized to H×W where the model's output is smaller (valid convolutions,
+    /// SegFormer's 1/4). A backbone preset's tokens (vit-b16: [N, 1 + h·w, D]) come back as they are.
     public func logitsAtAnySize(_ image: Tensor) -> Tensor {
         let (h, w) = (image.shape[2], image.shape[3])
         let (fh, fw) = (fittingSide(atLeast: h) ?? h, fittingSide(atLeast: w) ?? w)
         let input = fh == h && fw == w ? image : image.padded([(0, 0), (0, 0), (0, fh - h), (0, fw - w)])
         var scores = self(input)
+        guard scores.rank == 4 else { return scores }
         if scores.shape[2] == fh && scores.shape[3] == fw && (fh, fw) != (h, w) {
             scores = cropped(scores, top: 0, left: 0, height: h, width: w)
         }

@@ -13,12 +13,12 @@ final class DNNLRuntime: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
     private let lock = NSRecursiveLock()
-    /// The one scratchpad every primitive executes with (grown to the largest asked for). Executions
-    /// are serialised by `lock`, so they can share it; a scratchpad per primitive held one buffer
+    /// Buffers shared by every primitive, each grown to the largest asked for: executions are
+    /// serialised by `lock`. Slots 0–2 hold activations in a primitive's own layout while it runs
+    /// (`DNNLBoundary`'s), `scratchpadSlot` the scratchpad. Owned per primitive they were one buffer
     /// per convolution shape and direction: gigabytes of resident memory for a ResNet-50's training.
-    private var scratchpad: DNNLAlignedBuffer?
-    /// Buffers for activations in a primitive's own layout while it runs (`DNNLBoundary`'s slots).
     private var slots: [DNNLAlignedBuffer?] = []
+    static let scratchpadSlot = 3
 
     private init() {
         var engine: dnnl_engine_t?
@@ -29,8 +29,7 @@ final class DNNLRuntime: @unchecked Sendable {
         self.stream = stream!
     }
 
-    /// Transient buffer `index` of at least `bytes` (the caller holds the lock): where a primitive's
-    /// input or output sits in its own layout between the reorders around one execution.
+    /// Shared buffer `index` of at least `bytes` (the caller holds the lock).
     func slot(_ index: Int, bytes: Int) -> UnsafeMutableRawPointer {
         while slots.count <= index { slots.append(nil) }
         if (slots[index]?.byteCount ?? 0) < bytes {
@@ -53,11 +52,7 @@ final class DNNLRuntime: @unchecked Sendable {
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
         locked {
             if let memory = primitive.scratchpad {
-                if (scratchpad?.byteCount ?? 0) < primitive.scratchpadBytes {
-                    scratchpad = nil
-                    scratchpad = DNNLAlignedBuffer(byteCount: primitive.scratchpadBytes)
-                }
-                memory.bind(scratchpad!.raw)
+                memory.bind(slot(Self.scratchpadSlot, bytes: dnnlSize(memory.desc)))
                 execArgs.append(dnnl_exec_arg_t(arg: DNNLArg.scratchpad, memory: memory.handle))
             }
             let status = execArgs.withUnsafeMutableBufferPointer {
@@ -220,15 +215,14 @@ final class DNNLPrimitive {
     let desc: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
 
-    /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops).
     /// The primitive's scratchpad layout (nil when it needs none), bound to the runtime's shared
     /// buffer at each execution. oneDNN's default ("library") scratchpad is a per-thread buffer
     /// sized on the thread that *created* the primitive: executed on another thread (Swift
     /// concurrency moves work between threads), the kernel wrote through a null pointer. A user
     /// scratchpad, used under the runtime's lock, is safe from any thread.
     let scratchpad: DNNLMemory?
-    let scratchpadBytes: Int
 
+    /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops).
     init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, _ what: String) {
         let attr = DNNLPrimitive.userScratchpadAttr()
         defer { dnnl_primitive_attr_destroy(attr) }
@@ -239,7 +233,7 @@ final class DNNLPrimitive {
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(\(what))")
         self.desc = pd!
         self.primitive = primitive!
-        (self.scratchpad, self.scratchpadBytes) = DNNLPrimitive.scratchpadMemory(pd!)
+        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
     }
 
     private static func userScratchpadAttr() -> dnnl_primitive_attr_t {
@@ -249,10 +243,9 @@ final class DNNLPrimitive {
         return attr!
     }
 
-    private static func scratchpadMemory(_ pd: dnnl_primitive_desc_t) -> (DNNLMemory?, Int) {
+    private static func scratchpadMemory(_ pd: dnnl_primitive_desc_t) -> DNNLMemory? {
         let md = dnnlQueryDesc(pd, dnnl_query_scratchpad_md)
-        let bytes = dnnlSize(md)
-        return bytes > 0 ? (DNNLMemory(external: md), bytes) : (nil, 0)
+        return dnnlSize(md) > 0 ? DNNLMemory(external: md) : nil
     }
 
     /// A reorder from layout `from` to layout `to`.
@@ -268,7 +261,7 @@ final class DNNLPrimitive {
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(reorder)")
         self.desc = pd!
         self.primitive = primitive!
-        (self.scratchpad, self.scratchpadBytes) = DNNLPrimitive.scratchpadMemory(pd!)
+        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
     }
 
     func query(_ what: dnnl_query_t) -> dnnl_memory_desc_t { dnnlQueryDesc(desc, what) }
