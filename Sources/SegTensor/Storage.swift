@@ -72,6 +72,9 @@ public final class TensorStorage: @unchecked Sendable {
     }
     /// Call after writing into the storage in place.
     func contentsChanged() { contentVersion = Self.nextContentVersion() }
+    /// Whether a kernel may hold a copy derived from these contents (oneDNN's reordered weights),
+    /// to be dropped when this storage is freed.
+    var hasDerivedCopies = false
 
     /// glibc serves blocks above 128 KiB with fresh mmaps, so every large activation would
     /// page-fault its memory in again (measured: most of a 2× bilinear upsample's time). Raising
@@ -113,6 +116,7 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
+        if hasDerivedCopies { DNNLConvolution.forgetWeights(at: UInt(bitPattern: pointer)) }
         TensorMemory.freed(count * 4)
         scope?.freed(count * 4)
         if !LargeBlockCache.give(UnsafeMutableRawPointer(pointer), bytes: count * 4) {

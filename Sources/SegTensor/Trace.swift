@@ -13,16 +13,30 @@ public struct TraceEvent {
     public var outputs: [Tensor]
     /// Settings an op states for the tracer (`kernel`, `stride`, `padding`, `dilation` of a pooling op).
     public var attributes: [String: [Int]]
+    /// Wall-clock seconds the call took: a layer's own span; for a tensor op, the time since the
+    /// previous event ended (the op and the glue before it). For profiles (`segbook bench --profile`).
+    public var seconds: Double = 0
 }
 
 /// The events of one traced forward pass, in execution order. It keeps the tensors it saw alive,
 /// so that their identities stay unique while tracing.
 public final class TraceRecorder: @unchecked Sendable {
     public private(set) var events: [TraceEvent] = []
+    /// Whether layers may run fused (inference fusion) while recorded, each fused call one event:
+    /// a timing profile wants what really runs; a diagram or a FLOP count wants every layer.
+    public let allowsFusion: Bool
     var depth = 0
-    public init() {}
+    /// When the last top-level event ended (or recording began), in uptime nanoseconds.
+    var lastEnd = DispatchTime.now().uptimeNanoseconds
+    public init(allowsFusion: Bool = false) { self.allowsFusion = allowsFusion }
 
-    func append(_ event: TraceEvent) { events.append(event) }
+    func append(_ event: TraceEvent, start: UInt64? = nil) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        var event = event
+        event.seconds = Double(now - (start ?? lastEnd)) / 1e9
+        events.append(event)
+        lastEnd = now
+    }
 
     func annotate(output: Tensor, attributes: [String: [Int]], extraInputs: [Tensor], extraOutputs: [Tensor]) {
         guard depth == 0, let i = events.lastIndex(where: { $0.outputs.contains { $0.identity == output.identity } }) else { return }
@@ -48,8 +62,8 @@ public enum Trace {
     }
 
     /// Runs `body` with tracing on for this thread; returns its value and the recorded events.
-    public static func recording<T>(_ body: () throws -> T) rethrows -> (value: T, recorder: TraceRecorder) {
-        let recorder = TraceRecorder()
+    public static func recording<T>(allowingFusion: Bool = false, _ body: () throws -> T) rethrows -> (value: T, recorder: TraceRecorder) {
+        let recorder = TraceRecorder(allowsFusion: allowingFusion)
         let previous = Thread.current.threadDictionary[key]
         Thread.current.threadDictionary[key] = recorder
         lock.withLock { activeCount += 1 }
@@ -74,10 +88,13 @@ public enum Trace {
     /// Runs `body` with the ops inside it unrecorded; records one event for it when outside every layer.
     private static func asOneEvent(module: AnyObject?, op: String, inputs: [Tensor], _ body: () -> [Tensor]) -> [Tensor] {
         guard let recorder = current else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
         recorder.depth += 1
         let outputs = body()
         recorder.depth -= 1
-        if recorder.depth == 0 { recorder.append(TraceEvent(module: module, op: op, inputs: inputs, outputs: outputs, attributes: [:])) }
+        if recorder.depth == 0 {
+            recorder.append(TraceEvent(module: module, op: op, inputs: inputs, outputs: outputs, attributes: [:]), start: start)
+        }
         return outputs
     }
 

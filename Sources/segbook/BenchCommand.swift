@@ -48,6 +48,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Presets: untimed runs before the timed ones.")
     var warmup = 2
 
+    @Flag(help: "Presets: also print where the inference forward's time goes, by layer type and op (a timed trace).")
+    var profile = false
+
     private var presetNames: [String] { targets == ["ops"] ? [] : targets }
 
     func validate() throws {
@@ -126,6 +129,17 @@ struct BenchCommand: ParsableCommand {
             let result = ModelBenchmark.run(preset, settings: settings, peakGFLOPS: peak, progress: progress)
             results.append(result)
             if !json { print(PresetTable.row(result)) }
+        }
+        if profile {
+            for preset in presets {
+                progress("\(preset.name): profiling the forward")
+                let model = preset.make()
+                let p = ForwardProfile.measure(model, input: [forwardBatch, preset.defaultInputChannels, size, size],
+                                               warmup: warmup, repeats: repeats)
+                let text = "\n\(preset.name): forward at \(forwardBatch)×\(preset.defaultInputChannels)×\(size)×\(size), by layer and op\n" + p.table
+                // With --json the table goes to stderr, leaving stdout one JSON document.
+                if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
+            }
         }
         if json {
             let encoder = JSONEncoder()

@@ -64,6 +64,6 @@ public final class DeepLabHead: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        classifier(relu(bn(conv(aspp(x)))))
+        classifier(conv(aspp(x), then: bn, relu))
     }
 }

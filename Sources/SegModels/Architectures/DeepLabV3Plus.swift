@@ -90,7 +90,7 @@ public final class ASPPContext: Module, Layer {
         _bn.wrappedValue = BatchNorm2d(width)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(conv(aspp(x)))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv(aspp(x), then: bn, relu) }
 }
 
 /// smp's `SegmentationHead`: a conv to the classes, then bilinear upsampling (align corners).

@@ -79,7 +79,7 @@ final class SETRConvModule: Module, Layer {
         conv = Conv2d(inChannels, outChannels, kernelSize: kernelSize, padding: kernelSize / 2, bias: false)
         bn = BatchNorm2d(outChannels)
     }
-    func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(conv(x))) }
+    func callAsFunction(_ x: Tensor) -> Tensor { conv(x, then: bn, relu) }
 }
 
 /// Conv module then bilinear ×`scale` upsampling (mmsegmentation's `Sequential(ConvModule, Upsample)`).

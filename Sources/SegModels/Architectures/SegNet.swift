@@ -95,5 +95,5 @@ public final class ConvBiasBNReLU: Module, Layer {
         _bn.wrappedValue = BatchNorm2d(outChannels)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(conv(x))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv(x, then: bn, relu) }
 }

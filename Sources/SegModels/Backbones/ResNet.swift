@@ -127,7 +127,7 @@ public final class ResNet: Module, Backbone {
     public static func resnet101(inputChannels: Int = 3) -> ResNet { ResNet(Config.resnet101.dilated(outputStride: 32, inputChannels: inputChannels)) }
 
     public func callAsFunction(_ image: Tensor) -> FeaturePyramid {
-        let stem = relu(bn1(conv1(image)))
+        let stem = conv1(image, then: bn1, relu)
         let c1 = layer1(maxpool(stem))
         let c2 = layer2(c1)
         let c3 = layer3(c2)
@@ -160,9 +160,8 @@ public final class BasicBlock: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let residual = bn2(conv2(relu(bn1(conv1(x)))))
-        let shortcut = downsample?(x) ?? x
-        return relu(residual + shortcut)
+        let hidden = conv1(x, then: bn1, relu)
+        return conv2(hidden, then: bn2, adding: downsample?(x) ?? x, relu)
     }
 }
 
@@ -192,9 +191,8 @@ public final class Bottleneck: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let reduced = relu(bn1(conv1(x)))
-        let spatial = relu(bn2(conv2(reduced)))
-        let expanded = bn3(conv3(spatial))
-        return relu(expanded + (downsample?(x) ?? x))
+        let reduced = conv1(x, then: bn1, relu)
+        let spatial = conv2(reduced, then: bn2, relu)
+        return conv3(spatial, then: bn3, adding: downsample?(x) ?? x, relu)
     }
 }

@@ -43,7 +43,7 @@ public final class ASPPPooling: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let pooled = relu(bn(conv(x.adaptiveAvgPool2d(outputSize: 1))))
+        let pooled = conv(x.adaptiveAvgPool2d(outputSize: 1), then: bn, relu)
         return pooled.resized(like: x, mode: .bilinear(alignCorners: false))
     }
 }
@@ -62,5 +62,5 @@ public final class ASPPProjection: Module, Layer {
         _dropout.wrappedValue = Dropout(p: dropout)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { dropout(relu(bn(conv(x)))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { dropout(conv(x, then: bn, relu)) }
 }

@@ -15,7 +15,7 @@ public final class ConvBNReLU: Module, Layer {
         _bn.wrappedValue = BatchNorm2d(outChannels)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(conv(x))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv(x, then: bn, relu) }
 }
 
 /// A depthwise k×k conv (one filter per channel) then a pointwise 1×1 conv, as smp's
@@ -32,6 +32,11 @@ public final class SeparableConv2d: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { pointwise(depthwise(x)) }
+
+    /// `relu(bn(self(x)))`, the batch norm and ReLU fused into the pointwise conv in inference.
+    public func callAsFunction(_ x: Tensor, then bn: BatchNorm2d, _ relu: ReLU) -> Tensor {
+        pointwise(depthwise(x), then: bn, relu)
+    }
 }
 
 /// Separable conv → batch norm → ReLU (smp's `ASPPSeparableConv` and decoder blocks; keys `0`, `1`).
@@ -46,5 +51,5 @@ public final class SeparableConvBNReLU: Module, Layer {
         _bn.wrappedValue = BatchNorm2d(outChannels)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(conv(x))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv(x, then: bn, relu) }
 }

@@ -25,6 +25,6 @@ public final class FCNHead: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        classifier(dropout(relu(bn(conv(x)))))
+        classifier(dropout(conv(x, then: bn, relu)))
     }
 }

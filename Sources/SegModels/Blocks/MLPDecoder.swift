@@ -24,7 +24,7 @@ public final class MLPDecoder: Module {
         let unified = zip(pyramid.levels, projections).map { level, project in
             project(level.tensor).resized(like: finest)
         }
-        return classifier(relu(bn(fuse(Tensor.concat(unified.reversed(), axis: 1)))))
+        return classifier(fuse(Tensor.concat(unified.reversed(), axis: 1), then: bn, relu))
     }
 }
 

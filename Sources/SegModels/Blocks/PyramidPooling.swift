@@ -35,6 +35,6 @@ public final class PoolingBranch: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        relu(bn(conv(x.adaptiveAvgPool2d(outputSize: bin))))
+        conv(x.adaptiveAvgPool2d(outputSize: bin), then: bn, relu)
     }
 }

@@ -13,7 +13,7 @@ public final class UPerNetConvModule: Module, Layer {
         _bn.wrappedValue = BatchNorm2d(outChannels)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(bn(conv(x))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv(x, then: bn, relu) }
 }
 
 /// UPerNet's head (Xiao et al., ECCV 2018; HF `UperNetHead`): a pyramid pooling module on the

@@ -18,6 +18,12 @@ public final class Conv2d: Module, Layer {
     public let padding: (Int, Int)
     public let dilation: (Int, Int)
     public let groups: Int
+    /// The weights with a following batch norm folded in, for inference fusion (Fusion.swift);
+    /// dropped on return to train mode, where they would only take memory.
+    var folded: FoldedConvolution?
+    override public var mode: Mode {
+        didSet { if mode == .train { folded = nil } }
+    }
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {

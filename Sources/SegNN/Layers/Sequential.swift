@@ -37,8 +37,28 @@ public final class Sequential: Module, Layer {
         entries.map { ($0.key, .module($0.layer)) }
     }
 
+    /// The layers in order; in inference a Conv2d followed by a BatchNorm2d and/or a ReLU runs as
+    /// one fused convolution (Fusion.swift).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        entries.reduce(input) { x, entry in entry.layer(x) }
+        guard fusionAllowed else { return entries.reduce(input) { x, entry in entry.layer(x) } }
+        var x = input, i = 0
+        while i < entries.count {
+            if let conv = entries[i].layer as? Conv2d {
+                var next = i + 1
+                let bn = next < entries.count ? entries[next].layer as? BatchNorm2d : nil
+                if bn != nil { next += 1 }
+                let relu = next < entries.count ? entries[next].layer as? ReLU : nil
+                if relu != nil { next += 1 }
+                if next > i + 1 {
+                    x = conv(x, then: bn, relu)
+                    i = next
+                    continue
+                }
+            }
+            x = entries[i].layer(x)
+            i += 1
+        }
+        return x
     }
 }
 

@@ -85,11 +85,32 @@ public struct DNNLWeightsIdentity: Hashable, Sendable {
     }
 }
 
+/// What an inference convolution applies to its result in the same pass (oneDNN post-ops), in
+/// this order: `relu(conv + bias + residual)`. Fusing them saves a pass over the output each.
+public struct ConvolutionPostOps: Hashable, Sendable {
+    /// Adds a same-shaped tensor (a residual branch) to the result.
+    public var addsResidual: Bool
+    /// Then max(·, 0).
+    public var relu: Bool
+
+    public init(addsResidual: Bool = false, relu: Bool = false) {
+        self.addsResidual = addsResidual
+        self.relu = relu
+    }
+
+    public static let none = ConvolutionPostOps()
+    public var isEmpty: Bool { !addsResidual && !relu }
+}
+
 /// A convolution on oneDNN for one geometry. Primitives are created once (backward ones on first
 /// use); get one with `DNNLConvolution.cached(geometry)`. All buffers at the API are plain,
 /// contiguous, NCHW (weights `[C_out, C_in/groups, kH, kW]`), and outputs are overwritten.
+/// With post-ops it is an inference convolution: forward only.
 public final class DNNLConvolution: @unchecked Sendable {
     public let geometry: ConvolutionGeometry
+    public let postOps: ConvolutionPostOps
+    /// Copies the residual into the primitive's destination layout before a fused add.
+    private let residualSource: DNNLBoundary?
 
     private let forwardPrimitive: DNNLPrimitive
     private let forwardSource: DNNLBoundary
@@ -106,19 +127,24 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     // MARK: Cache
 
-    nonisolated(unsafe) private static var cache: [ConvolutionGeometry: DNNLConvolution] = [:]
+    private struct CacheKey: Hashable {
+        var geometry: ConvolutionGeometry
+        var postOps: ConvolutionPostOps
+    }
+    nonisolated(unsafe) private static var cache: [CacheKey: DNNLConvolution] = [:]
 
     /// How many geometries `cached(_:)` keeps before starting over.
     public static let maximumCachedCount = 256
 
-    /// The process's convolution for `geometry`, created on first request.
-    public static func cached(_ geometry: ConvolutionGeometry) -> DNNLConvolution {
+    /// The process's convolution for `geometry` (and `postOps`), created on first request.
+    public static func cached(_ geometry: ConvolutionGeometry, postOps: ConvolutionPostOps = .none) -> DNNLConvolution {
         DNNLRuntime.shared.locked {
-            if let conv = cache[geometry] { return conv }
-            // Each entry holds primitives and activation-sized buffers: bound the total.
+            let key = CacheKey(geometry: geometry, postOps: postOps)
+            if let conv = cache[key] { return conv }
+            // Each entry holds primitives and reordered weights: bound the total.
             if cache.count >= maximumCachedCount { cache.removeAll() }
-            let conv = DNNLConvolution(geometry)
-            cache[geometry] = conv
+            let conv = DNNLConvolution(geometry, postOps: postOps)
+            cache[key] = conv
             return conv
         }
     }
@@ -129,6 +155,17 @@ public final class DNNLConvolution: @unchecked Sendable {
     }
 
     public static var cachedCount: Int { DNNLRuntime.shared.locked { cache.count } }
+
+    /// Drops the reordered weights copied from the buffer at `address` (it is being freed: an
+    /// inference's folded weights), so that they do not stay resident until evicted.
+    static func forgetWeights(at address: UInt) {
+        DNNLRuntime.shared.locked {
+            for conv in cache.values {
+                conv.forwardWeights.forget(address: address)
+                conv.backwardDataState?.weights.forget(address: address)
+            }
+        }
+    }
 
     // MARK: Descriptors
 
@@ -194,9 +231,11 @@ public final class DNNLConvolution: @unchecked Sendable {
     public static let defaultActivationLayout = ActivationLayout.oneDNNChoice
     public let activationLayout: ActivationLayout
 
-    public init(_ geometry: ConvolutionGeometry, activations: ActivationLayout = defaultActivationLayout) {
+    public init(_ geometry: ConvolutionGeometry, activations: ActivationLayout = defaultActivationLayout,
+                postOps: ConvolutionPostOps = .none) {
         self.geometry = geometry
         self.activationLayout = activations
+        self.postOps = postOps
         let plain = Self.plainDescs(geometry)
         let any = Self.innerDescs(geometry, activations)
         var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
@@ -204,13 +243,20 @@ public final class DNNLConvolution: @unchecked Sendable {
         var opDesc = dnnl_convolution_desc_t()
         let status = withUnsafePointer(to: &bias) { biasDesc in
             dnnl_dilated_convolution_forward_desc_init(
-                &opDesc, dnnl_forward_training, dnnl_convolution_direct,
+                &opDesc, postOps.isEmpty ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
                 &src, &weights, geometry.hasBias ? biasDesc : nil, &dst,
                 window.strides, window.dilates, window.paddingLeft, window.paddingRight)
         }
         dnnlCheck(status, "dnnl_dilated_convolution_forward_desc_init(\(geometry))")
+        var ops: dnnl_post_ops_t?
+        if !postOps.isEmpty {
+            dnnlCheck(dnnl_post_ops_create(&ops), "dnnl_post_ops_create")
+            if postOps.addsResidual { dnnlCheck(dnnl_post_ops_append_sum(ops, 1), "dnnl_post_ops_append_sum") }
+            if postOps.relu { dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "dnnl_post_ops_append_eltwise") }
+        }
+        defer { if let ops { dnnl_post_ops_destroy(ops) } }
         let primitive = withUnsafePointer(to: &opDesc) {
-            DNNLPrimitive(opDesc: UnsafeRawPointer($0), "convolution forward \(geometry)")
+            DNNLPrimitive(opDesc: UnsafeRawPointer($0), postOps: ops, "convolution forward \(geometry)")
         }
         forwardPrimitive = primitive
         forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 0)
@@ -219,6 +265,9 @@ public final class DNNLConvolution: @unchecked Sendable {
             ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_weights_md, 1), toInner: true)
             : nil
         forwardDestination = DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_dst_md), toInner: false, slot: 1)
+        residualSource = postOps.addsResidual
+            ? DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_dst_md), toInner: true, slot: 1)
+            : nil
     }
 
     /// The implementations oneDNN chose, e.g. `forward: brgconv:avx512_core`.
@@ -236,16 +285,30 @@ public final class DNNLConvolution: @unchecked Sendable {
     /// `output = conv(input, weight) + bias`. `weightsVersion`: the caller's version of `weight`'s
     /// contents; a reordered copy is reused while (pointer, version) is unchanged (the last 8 are
     /// kept). Pass nil to reorder on every call.
+    /// With `postOps.addsResidual`, `residual` (the output's shape) is added before the ReLU; it may
+    /// be `output` itself.
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, weightsVersion: UInt64? = nil,
-                        bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>) {
+                        bias: UnsafePointer<Float>? = nil, residual: UnsafePointer<Float>? = nil,
+                        output: UnsafeMutablePointer<Float>) {
         precondition((bias != nil) == geometry.hasBias,
                      "conv2d: geometry \(geometry) \(geometry.hasBias ? "needs" : "has no") bias")
+        precondition((residual != nil) == postOps.addsResidual,
+                     "conv2d: post-ops \(postOps) \(postOps.addsResidual ? "need" : "take no") residual")
         let runtime = DNNLRuntime.shared
         runtime.locked {
             let src = forwardSource.bind(input)
             forwardSource.importUser()
             let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
             let dst = forwardDestination.bind(output)
+            // The sum post-op adds to what the destination holds: put the residual there first.
+            if let residual, let residualSource {
+                if let inner = forwardDestination.inner {
+                    _ = residualSource.bind(residual)
+                    residualSource.importUser(into: inner)
+                } else if UnsafePointer(output) != residual {
+                    output.update(from: residual, count: geometry.outputCount)
+                }
+            }
             var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, src), (DNNLArg.weights, weights), (DNNLArg.dst, dst)]
             if let bias, let forwardBias {
                 let b = forwardBias.bind(bias)

@@ -222,10 +222,12 @@ final class DNNLPrimitive {
     /// scratchpad, used under the runtime's lock, is safe from any thread.
     let scratchpad: DNNLMemory?
 
-    /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops).
-    init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, _ what: String) {
+    /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops;
+    /// `postOps`: what runs on the result in the same pass, destroyed by the caller).
+    init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, postOps: dnnl_post_ops_t? = nil, _ what: String) {
         let attr = DNNLPrimitive.userScratchpadAttr()
         defer { dnnl_primitive_attr_destroy(attr) }
+        if let postOps { dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops(\(what))") }
         var pd: dnnl_primitive_desc_t?
         dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLRuntime.shared.engine, hint?.desc),
                   "dnnl_primitive_desc_create(\(what))")
@@ -343,6 +345,11 @@ final class DNNLWeightsCache {
     }
 
     var count: Int { entries.count }
+
+    /// Drops the copies made from the buffer at `address`.
+    func forget(address: UInt) {
+        for key in entries.keys where key.address == address { entries[key] = nil }
+    }
 
     /// The memory holding `weight` in the primitive's layout; reorders only when `identity` is nil
     /// or not cached.

@@ -189,19 +189,25 @@ public enum Conv2dKernel {
     @TaskLocal public static var backend: ConvBackend = .oneDNN
 
     /// oneDNN's convolution for `g`, or nil when the reference runs (or there is nothing to compute).
-    private static func oneDNN(_ g: Conv2dGeometry, hasBias: Bool) -> DNNLConvolution? {
+    private static func oneDNN(_ g: Conv2dGeometry, hasBias: Bool, postOps: ConvolutionPostOps = .none) -> DNNLConvolution? {
         guard backend == .oneDNN, g.batch > 0 else { return nil }
-        return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias))
+        return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias), postOps: postOps)
     }
 
+    /// `output = conv(input, weight) + bias`, then `+ residual` and max(·, 0) when asked (fused into
+    /// oneDNN's pass; the reference adds them after).
     public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               weightsVersion: UInt64? = nil,
-                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        if let conv = oneDNN(g, hasBias: bias != nil) {
-            conv.forward(input: input, weight: weight, weightsVersion: weightsVersion, bias: bias, output: output)
-        } else {
-            Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
+                               weightsVersion: UInt64? = nil, bias: UnsafePointer<Float>?,
+                               residual: UnsafePointer<Float>? = nil, relu: Bool = false,
+                               output: UnsafeMutablePointer<Float>) {
+        let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
+        if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps) {
+            conv.forward(input: input, weight: weight, weightsVersion: weightsVersion, bias: bias, residual: residual, output: output)
+            return
         }
+        Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
+        if let residual { for i in 0..<g.outputCount { output[i] += residual[i] } }
+        if relu { for i in 0..<g.outputCount { output[i] = max(output[i], 0) } }
     }
     public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     weightsVersion: UInt64? = nil, gradInput: UnsafeMutablePointer<Float>) {

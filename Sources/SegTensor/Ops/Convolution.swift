@@ -9,21 +9,7 @@ extension Tensor {
 
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int), padding: (Int, Int),
                        dilation: (Int, Int), groups: Int = 1) -> Tensor {
-        precondition(rank == 4, "conv2d: input \(shape) is not NCHW")
-        precondition(weight.rank == 4, "conv2d: weight \(weight.shape) is not [out, in/groups, kh, kw]")
-        precondition(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
-                     "conv2d: groups \(groups) must divide input channels \(shape[1]) and output channels \(weight.shape[0])")
-        precondition(shape[1] / groups == weight.shape[1],
-                     "conv2d: input has \(shape[1]) channels, weight \(weight.shape) expects \(weight.shape[1] * groups)")
-        precondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1 && padding.0 >= 0 && padding.1 >= 0,
-                     "conv2d: stride \(stride), padding \(padding), dilation \(dilation) out of range")
-        if let bias { precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape), weight \(weight.shape) expects [\(weight.shape[0])]") }
-        let g = Conv2dGeometry(batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
-                               outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                               strideH: stride.0, strideW: stride.1, padH: padding.0, padW: padding.1,
-                               dilationH: dilation.0, dilationW: dilation.1, groups: groups)
-        precondition(g.outHeight >= 1 && g.outWidth >= 1,
-                     "conv2d: input \(shape) too small for kernel \(weight.shape) with padding \(padding), dilation \(dilation)")
+        let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let s = TensorStorage(count: g.outputCount)
         Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion, bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
         let (x, w) = (self, weight)
@@ -46,6 +32,44 @@ extension Tensor {
             }
             return bias == nil ? [gx, gw] : [gx, gw, gb]
         }
+    }
+
+    /// Inference convolution with what follows it fused into the same oneDNN pass (issue 11):
+    /// `relu?(conv2d(...) + residual)`. It records no gradient, so it runs only where none is
+    /// recorded (`noGrad`); there it equals the separate ops to rounding.
+    public func conv2dInference(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int), padding: (Int, Int),
+                                dilation: (Int, Int), groups: Int = 1, adding residual: Tensor? = nil, relu: Bool = false) -> Tensor {
+        precondition(!isGradEnabled, "conv2dInference: records no gradient; call it inside noGrad { }")
+        let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let shape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
+        if let residual { precondition(residual.shape == shape, "conv2dInference: residual \(residual.shape), output \(shape)") }
+        let s = TensorStorage(count: g.outputCount)
+        weight.storage.hasDerivedCopies = true
+        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion,
+                             bias: bias.map { UnsafePointer($0.pointer) }, residual: residual.map { UnsafePointer($0.pointer) },
+                             relu: relu, output: s.pointer)
+        return Tensor(storage: s, shape: shape)
+    }
+
+    /// The checked geometry of `conv2d(weight:...)` on this input.
+    private func conv2dGeometry(weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+                                dilation: (Int, Int), groups: Int) -> Conv2dGeometry {
+        precondition(rank == 4, "conv2d: input \(shape) is not NCHW")
+        precondition(weight.rank == 4, "conv2d: weight \(weight.shape) is not [out, in/groups, kh, kw]")
+        precondition(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
+                     "conv2d: groups \(groups) must divide input channels \(shape[1]) and output channels \(weight.shape[0])")
+        precondition(shape[1] / groups == weight.shape[1],
+                     "conv2d: input has \(shape[1]) channels, weight \(weight.shape) expects \(weight.shape[1] * groups)")
+        precondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1 && padding.0 >= 0 && padding.1 >= 0,
+                     "conv2d: stride \(stride), padding \(padding), dilation \(dilation) out of range")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape), weight \(weight.shape) expects [\(weight.shape[0])]") }
+        let g = Conv2dGeometry(batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
+                               outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                               strideH: stride.0, strideW: stride.1, padH: padding.0, padW: padding.1,
+                               dilationH: dilation.0, dilationW: dilation.1, groups: groups)
+        precondition(g.outHeight >= 1 && g.outWidth >= 1,
+                     "conv2d: input \(shape) too small for kernel \(weight.shape) with padding \(padding), dilation \(dilation)")
+        return g
     }
 
     /// Transposed convolution (PyTorch's conv_transpose2d): weight [in, out/groups, kh, kw];
