@@ -60,8 +60,19 @@ public final class MemoryScope: @unchecked Sendable {
 /// Immutable once a tensor is built on it, except through `Tensor.update`.
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    /// The buffer, in whatever layout it holds (`layout`): for kernels that understand it.
+    let base: UnsafeMutablePointer<Float>
+    /// Set while the buffer holds the values in a oneDNN layout rather than row-major: an inference
+    /// convolution leaves its output so when the next convolution reads that layout, saving two
+    /// reorders per layer. Reading `pointer` converts the buffer back first.
+    var layout: DNNLHeldLayout?
     private let scope: MemoryScope?
+
+    /// The row-major contents (converted in place first if a convolution left them in its layout).
+    public var pointer: UnsafeMutablePointer<Float> {
+        if layout != nil { DNNLHeldLayout.makeRowMajor(self) }
+        return base
+    }
     /// Names these contents process-wide: fresh at creation and after every in-place write
     /// (`Tensor.update`, `setScalars`, subscript set), so kernels that keep derived copies (oneDNN's
     /// reordered weights) know when theirs is stale.
@@ -99,7 +110,7 @@ public final class TensorStorage: @unchecked Sendable {
         self.count = count
         let raw = LargeBlockCache.take(bytes: count * 4)
             ?? UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         TensorMemory.allocated(count * 4)
         scope = MemoryScope.current
         scope?.allocated(count * 4)
@@ -116,11 +127,11 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if hasDerivedCopies { DNNLConvolution.forgetWeights(at: UInt(bitPattern: pointer)) }
+        if hasDerivedCopies { DNNLConvolution.forgetWeights(at: UInt(bitPattern: base)) }
         TensorMemory.freed(count * 4)
         scope?.freed(count * 4)
-        if !LargeBlockCache.give(UnsafeMutableRawPointer(pointer), bytes: count * 4) {
-            UnsafeMutableRawPointer(pointer).deallocate()
+        if !LargeBlockCache.give(UnsafeMutableRawPointer(base), bytes: count * 4) {
+            UnsafeMutableRawPointer(base).deallocate()
         }
     }
 

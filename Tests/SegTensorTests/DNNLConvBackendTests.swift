@@ -72,3 +72,32 @@ struct DNNLConvBackendTests {
         expectConvClose(y2.scalars, y1.scalars.map { -2 * $0 }, "scaled by -2")
     }
 }
+
+/// Inference convolutions keep oneDNN's layout between them (`TensorStorage.layout`): a chain of
+/// them, a residual added in that layout, a reshape and an elementwise op reading the held buffer
+/// give what the taped (row-major) path gives.
+@Suite("Inference convolutions keep oneDNN's layout")
+struct HeldLayoutTests {
+    @Test func aChainMatchesTheTapedPath() {
+        var gen = SeededGenerator(seed: 9)
+        let x = Tensor.randn([1, 16, 12, 12], generator: &gen)
+        let w1 = Tensor.randn([32, 16, 3, 3], generator: &gen) * 0.1
+        let w2 = Tensor.randn([32, 32, 1, 1], generator: &gen) * 0.1
+        let b2 = Tensor.randn([32], generator: &gen)
+        func chain(_ inference: Bool) -> Tensor {
+            let h = x.conv2d(weight: w1, padding: 1)
+            let y = inference
+                ? h.conv2dInference(weight: w2, bias: b2, stride: (1, 1), padding: (0, 0), dilation: (1, 1), adding: h, relu: true)
+                : (h.conv2d(weight: w2, bias: b2) + h).relu()
+            return (y.reshaped([1, 32, 144]) * 2).reshaped([1, 32, 12, 12])
+        }
+        let taped = chain(false)
+        let inference = noGrad { chain(true) }
+        expectConvClose(inference.scalars, taped.scalars, "held-layout chain")
+        let held = noGrad { x.conv2d(weight: w1, padding: 1) }
+        #expect(held.storage.layout != nil, "an inference convolution's output should stay in oneDNN's layout")
+        let values = held.scalars   // reading converts in place
+        #expect(held.storage.layout == nil)
+        expectConvClose(values, x.conv2d(weight: w1, padding: 1).detached().scalars, "converted back")
+    }
+}

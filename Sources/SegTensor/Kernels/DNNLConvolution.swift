@@ -109,6 +109,8 @@ public struct ConvolutionPostOps: Hashable, Sendable {
 public final class DNNLConvolution: @unchecked Sendable {
     public let geometry: ConvolutionGeometry
     public let postOps: ConvolutionPostOps
+    /// Forward only (no backward primitives from it).
+    public let isInference: Bool
     /// Copies the residual into the primitive's destination layout before a fused add.
     private let residualSource: DNNLBoundary?
 
@@ -130,20 +132,23 @@ public final class DNNLConvolution: @unchecked Sendable {
     private struct CacheKey: Hashable {
         var geometry: ConvolutionGeometry
         var postOps: ConvolutionPostOps
+        var inference: Bool
     }
     nonisolated(unsafe) private static var cache: [CacheKey: DNNLConvolution] = [:]
 
     /// How many geometries `cached(_:)` keeps before starting over.
     public static let maximumCachedCount = 256
 
-    /// The process's convolution for `geometry` (and `postOps`), created on first request.
-    public static func cached(_ geometry: ConvolutionGeometry, postOps: ConvolutionPostOps = .none) -> DNNLConvolution {
+    /// The process's convolution for `geometry` (and `postOps`, which imply `inference`), created
+    /// on first request.
+    public static func cached(_ geometry: ConvolutionGeometry, postOps: ConvolutionPostOps = .none,
+                              inference: Bool = false) -> DNNLConvolution {
         DNNLRuntime.shared.locked {
-            let key = CacheKey(geometry: geometry, postOps: postOps)
+            let key = CacheKey(geometry: geometry, postOps: postOps, inference: inference || !postOps.isEmpty)
             if let conv = cache[key] { return conv }
             // Each entry holds primitives and reordered weights: bound the total.
             if cache.count >= maximumCachedCount { cache.removeAll() }
-            let conv = DNNLConvolution(geometry, postOps: postOps)
+            let conv = DNNLConvolution(geometry, postOps: postOps, inference: key.inference)
             cache[key] = conv
             return conv
         }
@@ -231,19 +236,23 @@ public final class DNNLConvolution: @unchecked Sendable {
     public static let defaultActivationLayout = ActivationLayout.oneDNNChoice
     public let activationLayout: ActivationLayout
 
+    /// `inference`: a forward-only primitive (oneDNN's `forward_inference`, which may choose other
+    /// kernels and layouts); post-ops imply it.
     public init(_ geometry: ConvolutionGeometry, activations: ActivationLayout = defaultActivationLayout,
-                postOps: ConvolutionPostOps = .none) {
+                postOps: ConvolutionPostOps = .none, inference: Bool = false) {
         self.geometry = geometry
         self.activationLayout = activations
         self.postOps = postOps
+        self.isInference = inference || !postOps.isEmpty
         let plain = Self.plainDescs(geometry)
         let any = Self.innerDescs(geometry, activations)
         var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
         let window = Window(geometry)
         var opDesc = dnnl_convolution_desc_t()
+        let propagation = isInference ? dnnl_forward_inference : dnnl_forward_training
         let status = withUnsafePointer(to: &bias) { biasDesc in
             dnnl_dilated_convolution_forward_desc_init(
-                &opDesc, postOps.isEmpty ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+                &opDesc, propagation, dnnl_convolution_direct,
                 &src, &weights, geometry.hasBias ? biasDesc : nil, &dst,
                 window.strides, window.dilates, window.paddingLeft, window.paddingRight)
         }
@@ -321,6 +330,69 @@ public final class DNNLConvolution: @unchecked Sendable {
         }
     }
 
+    /// The inference forward over storages, keeping oneDNN's layout between convolutions: reads
+    /// `input` as it is when it holds this primitive's source layout (a previous convolution's
+    /// output), and leaves the result in the primitive's destination layout (`output.layout` set)
+    /// when that takes no more room than row-major; whoever reads `output.pointer` converts it.
+    func forward(input: TensorStorage, weight: UnsafePointer<Float>, weightsVersion: UInt64?,
+                 bias: UnsafePointer<Float>?, residual: TensorStorage?, output: TensorStorage) {
+        precondition((bias != nil) == geometry.hasBias && (residual != nil) == postOps.addsResidual,
+                     "conv2d: geometry \(geometry) with post-ops \(postOps) called with other arguments")
+        let runtime = DNNLRuntime.shared
+        runtime.locked {
+            let src: dnnl_memory_t
+            if let inner = forwardSource.inner, let held = input.layout, dnnlEqual(held.desc, inner.desc) {
+                inner.bind(input.base)
+                src = inner.handle
+            } else {
+                let rowMajor = input.pointer
+                src = forwardSource.bind(rowMajor)
+                forwardSource.importUser()
+            }
+            let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
+            let keep = forwardDestination.inner.map { dnnlSize($0.desc) == output.count * 4 } ?? false
+            let dst: dnnl_memory_t
+            if keep, let inner = forwardDestination.inner {
+                inner.bind(output.base)
+                dst = inner.handle
+                if let residual, let residualSource {
+                    if let held = residual.layout, dnnlEqual(held.desc, inner.desc) {
+                        UnsafeMutableRawPointer(output.base).copyMemory(from: residual.base, byteCount: output.count * 4)
+                    } else {
+                        _ = residualSource.bind(residual.pointer)
+                        residualSource.importUser(into: inner)
+                    }
+                }
+            } else {
+                dst = forwardDestination.bind(output.base)
+                if let residual, let residualSource {
+                    if let inner = forwardDestination.inner {
+                        _ = residualSource.bind(residual.pointer)
+                        residualSource.importUser(into: inner)
+                    } else {
+                        output.base.update(from: residual.pointer, count: output.count)
+                    }
+                }
+            }
+            var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, src), (DNNLArg.weights, weights), (DNNLArg.dst, dst)]
+            if let bias, let forwardBias {
+                let b = forwardBias.bind(bias)
+                forwardBias.importUser()
+                args.append((DNNLArg.bias, b))
+            }
+            runtime.execute(forwardPrimitive, args, "convolution forward \(geometry)")
+            lastForwardArguments = args
+            if keep {
+                output.layout = heldOutputLayout
+            } else {
+                forwardDestination.exportUser()
+            }
+        }
+    }
+
+    /// The layout this convolution's kept outputs hold.
+    private lazy var heldOutputLayout = DNNLHeldLayout(forwardDestination)
+
     /// Re-runs the last `forward`'s primitive alone, on data already in oneDNN's layout (no reorder
     /// at the edges): what a layer costs when its neighbours keep that layout (benchmarks only).
     func forwardPrimitiveOnly() {
@@ -344,6 +416,7 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     private func backwardData() -> BackwardData {
         if let state = backwardDataState { return state }
+        precondition(!isInference, "conv2d: an inference convolution has no backward (\(geometry))")
         let plain = Self.plainDescs(geometry)
         let any = Self.innerDescs(geometry, activationLayout)
         var src = any.src, weights = any.weights, dst = any.dst
@@ -402,6 +475,7 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     private func backwardWeights() -> BackwardWeights {
         if let state = backwardWeightsState { return state }
+        precondition(!isInference, "conv2d: an inference convolution has no backward (\(geometry))")
         let plain = Self.plainDescs(geometry)
         let any = Self.innerDescs(geometry, activationLayout)
         var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst

@@ -19,6 +19,8 @@ final class DNNLRuntime: @unchecked Sendable {
     /// per convolution shape and direction: gigabytes of resident memory for a ResNet-50's training.
     private var slots: [DNNLAlignedBuffer?] = []
     static let scratchpadSlot = 3
+    /// Where a held layout is converted back to row-major (`DNNLHeldLayout.makeRowMajor`).
+    static let conversionSlot = 4
 
     private init() {
         var engine: dnnl_engine_t?
@@ -327,6 +329,33 @@ final class DNNLBoundary {
     func exportUser() {
         guard let inner, let reorder, !toInner else { return }
         DNNLRuntime.shared.execute(reorder, [(DNNLArg.from, inner.handle), (DNNLArg.to, user.handle)], "reorder out")
+    }
+}
+
+/// The oneDNN layout a storage's buffer holds (`TensorStorage.layout`): a convolution's output
+/// destination, whose reorder converts it back to row-major.
+final class DNNLHeldLayout {
+    /// The producing convolution's destination: `inner` is this layout, `user` row-major.
+    let boundary: DNNLBoundary
+    init(_ boundary: DNNLBoundary) {
+        precondition(boundary.inner != nil, "DNNLHeldLayout: a destination without a layout of its own")
+        self.boundary = boundary
+    }
+
+    var desc: dnnl_memory_desc_t { boundary.inner!.desc }
+
+    /// Reorders `storage`'s buffer to row-major in place (through the runtime's conversion slot).
+    static func makeRowMajor(_ storage: TensorStorage) {
+        DNNLRuntime.shared.locked {
+            guard let held = storage.layout else { return }
+            let bytes = storage.count * 4
+            let scratch = DNNLRuntime.shared.slot(DNNLRuntime.conversionSlot, bytes: bytes)
+            held.boundary.inner!.bind(storage.base)
+            held.boundary.user.bind(scratch)
+            held.boundary.exportUser()
+            UnsafeMutableRawPointer(storage.base).copyMemory(from: scratch, byteCount: bytes)
+            storage.layout = nil
+        }
     }
 }
 

@@ -189,9 +189,10 @@ public enum Conv2dKernel {
     @TaskLocal public static var backend: ConvBackend = .oneDNN
 
     /// oneDNN's convolution for `g`, or nil when the reference runs (or there is nothing to compute).
-    private static func oneDNN(_ g: Conv2dGeometry, hasBias: Bool, postOps: ConvolutionPostOps = .none) -> DNNLConvolution? {
+    private static func oneDNN(_ g: Conv2dGeometry, hasBias: Bool, postOps: ConvolutionPostOps = .none,
+                               inference: Bool = false) -> DNNLConvolution? {
         guard backend == .oneDNN, g.batch > 0 else { return nil }
-        return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias), postOps: postOps)
+        return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias), postOps: postOps, inference: inference)
     }
 
     /// `output = conv(input, weight) + bias`, then `+ residual` and max(·, 0) when asked (fused into
@@ -208,6 +209,20 @@ public enum Conv2dKernel {
         Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
         if let residual { for i in 0..<g.outputCount { output[i] += residual[i] } }
         if relu { for i in 0..<g.outputCount { output[i] = max(output[i], 0) } }
+    }
+
+    /// `forward` for inference on storages: on oneDNN the activations stay in its layout from one
+    /// convolution to the next (`DNNLConvolution.forward(input:...)`).
+    static func forwardInference(_ g: Conv2dGeometry, input: TensorStorage, weight: TensorStorage, bias: TensorStorage?,
+                                 residual: TensorStorage?, relu: Bool, output: TensorStorage) {
+        let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
+        if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
+            conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.contentVersion,
+                         bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
+        } else {
+            forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) },
+                    residual: residual.map { UnsafePointer($0.pointer) }, relu: relu, output: output.pointer)
+        }
     }
     public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     weightsVersion: UInt64? = nil, gradInput: UnsafeMutablePointer<Float>) {

@@ -9,6 +9,11 @@ extension Tensor {
 
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int), padding: (Int, Int),
                        dilation: (Int, Int), groups: Int = 1) -> Tensor {
+        // Without a tape (inference), the output may stay in oneDNN's layout for the next
+        // convolution; a trace still records the op.
+        if !isGradEnabled && !Trace.isActive {
+            return conv2dInference(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
         let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let s = TensorStorage(count: g.outputCount)
         Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion, bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
@@ -45,9 +50,8 @@ extension Tensor {
         if let residual { precondition(residual.shape == shape, "conv2dInference: residual \(residual.shape), output \(shape)") }
         let s = TensorStorage(count: g.outputCount)
         weight.storage.hasDerivedCopies = true
-        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion,
-                             bias: bias.map { UnsafePointer($0.pointer) }, residual: residual.map { UnsafePointer($0.pointer) },
-                             relu: relu, output: s.pointer)
+        Conv2dKernel.forwardInference(g, input: storage, weight: weight.storage, bias: bias?.storage, residual: residual?.storage,
+                                      relu: relu, output: s)
         return Tensor(storage: s, shape: shape)
     }
 
