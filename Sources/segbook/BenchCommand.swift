@@ -13,8 +13,10 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             `segbook bench ops` times conv2d (forward, and backward = data + weights) on the 3×3 and 1×1 \
             convolutions of ResNet-50's stages at 1×C×64×64 and 1×C×128×128, next to the FP32 FMA peak \
-            of the same threads and sgemm (OpenBLAS's as `sgemm_gflops`; oneDNN's, the engine's GEMM, as `onednn_sgemm_gflops`). tools/reference/bench_ops.py prints the same JSON \
-            for PyTorch.
+            of the same threads and sgemm (OpenBLAS's as `sgemm_gflops`; oneDNN's, the engine's GEMM, as `onednn_sgemm_gflops`). \
+            Forward is the inference convolution as the engine runs it inside a network (the input in \
+            the layout the previous convolution left, the output left in its own); `row_major_ms` is \
+            the same call on NCHW tensors. tools/reference/bench_ops.py prints the same JSON for PyTorch.
 
             `segbook bench PRESET ...` times, per preset, the inference forward (eval mode, no gradient) \
             at --forward-batch×C×size×size and one training step (forward, cross-entropy with the aux \
@@ -95,7 +97,9 @@ struct BenchCommand: ParsableCommand {
 
     private func runOps(threads: Int) throws {
         if !json {
-            print("conv2d on oneDNN (NCHW in and out, weights reordered once), \(threads) threads, median of \(repeats)")
+            print("conv2d on oneDNN, weights reordered once, \(threads) threads, median of \(repeats); forward: the inference "
+                  + "path inside a network (activations in oneDNN's layout from layer to layer; 'row-major ms': the same call "
+                  + "with NCHW in and out); backward: data + weights on NCHW tensors")
             print("measuring the FMA peak and sgemm...")
         }
         let table = ProgressTable()
@@ -179,13 +183,15 @@ private final class ProgressTable {
         print(String(format: "sgemm (oneDNN) %7.1f GFLOP/s (1024³, %.0f%% of peak; the engine's GEMM)", sgemm, 100 * sgemm / peak))
         print(String(format: "OpenBLAS sgemm %7.1f GFLOP/s (1024³, %.0f%% of peak)", openBLAS, 100 * openBLAS / peak))
         print("")
-        print(pad("shape", 26) + pad("direction", 10) + lpad("ms", 10) + lpad("GFLOP/s", 10) + lpad("% peak", 8) + "  implementation")
+        print(pad("shape", 26) + pad("direction", 10) + lpad("ms", 10) + lpad("GFLOP/s", 10) + lpad("% peak", 8)
+              + lpad("row-major ms", 14) + "  implementation")
     }
 
     func row(_ m: OpsBenchmark.Measurement) {
         print(pad(m.shape, 26) + pad(m.direction.rawValue, 10)
               + lpad(String(format: "%.3f", m.ms), 10) + lpad(String(format: "%.1f", m.gflops), 10)
-              + lpad(String(format: "%.0f%%", 100 * m.gflops / peak), 8) + "  " + m.implementation)
+              + lpad(String(format: "%.0f%%", 100 * m.gflops / peak), 8)
+              + lpad(m.rowMajorMs.map { String(format: "%.3f", $0) } ?? "", 14) + "  " + m.implementation)
     }
 
     func summary(_ report: OpsBenchmark.Report) {

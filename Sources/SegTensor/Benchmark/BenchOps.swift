@@ -52,10 +52,12 @@ public enum OpsBenchmark {
         public var direction: Direction
         public var gflops: Double
         public var ms: Double
+        /// Forward only: the same convolution on row-major input and output (reorders included).
+        public var rowMajorMs: Double? = nil
         /// oneDNN's implementation (shown in the table, not in the JSON).
         public var implementation: String = ""
 
-        enum CodingKeys: String, CodingKey { case shape, direction, gflops, ms }
+        enum CodingKeys: String, CodingKey { case shape, direction, gflops, ms, rowMajorMs = "row_major_ms" }
     }
 
     public struct Report: Codable, Sendable {
@@ -96,42 +98,49 @@ public enum OpsBenchmark {
         return Report(peakGFLOPS: peak, sgemmGFLOPS: openBLAS, engineSGEMMGFLOPS: oneDNN, conv2d: results)
     }
 
-    /// Forward and backward timings of one shape through `DNNLConvolution`'s NCHW API, weights
-    /// reordered once (the engine's steady state: the weights' version does not change between calls).
-    public static func measure(_ shape: Shape, repeats: Int,
-                               layout: DNNLConvolution.ActivationLayout = DNNLConvolution.defaultActivationLayout,
-                               primitiveOnly: Bool = false) -> [Measurement] {
+    /// Forward and backward timings of one shape, weights reordered once (the engine's steady
+    /// state: the weights' version does not change between calls). Forward is the engine's inference
+    /// convolution as it runs inside a network: its input already in the layout the previous
+    /// convolution left (`TensorStorage.layout`), its output left in its own; `rowMajorMs` is the
+    /// same call on row-major tensors, reorders at both edges included. Backward (data + weights)
+    /// is the training path, on row-major tensors.
+    public static func measure(_ shape: Shape, repeats: Int) -> [Measurement] {
         let g = shape.geometry
-        let conv = DNNLConvolution(g, activations: layout)
+        let inference = DNNLConvolution(g, inference: true)
+        let training = DNNLConvolution(g)
         let input = filled(g.inputCount, seed: 1)
         let weight = filled(g.weightCount, seed: 2)
         let gradOutput = filled(g.outputCount, seed: 3)
-        let output = UnsafeMutablePointer<Float>.allocate(capacity: g.outputCount)
         let gradInput = UnsafeMutablePointer<Float>.allocate(capacity: g.inputCount)
         let gradWeight = UnsafeMutablePointer<Float>.allocate(capacity: g.weightCount)
         defer {
             for p in [input, weight, gradOutput] { p.deallocate() }
-            output.deallocate(); gradInput.deallocate(); gradWeight.deallocate()
+            gradInput.deallocate(); gradWeight.deallocate()
         }
-        let forward = {
-            conv.forward(input: input, weight: weight, weightsVersion: 0, output: output)
-        }
-        let backward = {
-            conv.backward(input: input, gradOutput: gradOutput, weight: weight, weightsVersion: 0,
-                          gradInput: gradInput, gradWeight: gradWeight)
-        }
-        let forwardSeconds = primitiveOnly
-            ? { forward(); return time(conv.forwardPrimitiveOnly, repeats: repeats) }()
-            : time(forward, repeats: repeats)
-        let backwardSeconds = time(backward, repeats: repeats)
-        let names = conv.implementationNames
+        let heldInput = TensorStorage(copying: input, count: g.inputCount)
+        let rowMajorInput = TensorStorage(copying: input, count: g.inputCount)
+        let output = TensorStorage(count: g.outputCount)
+        inference.markHoldingSourceLayout(heldInput)
+        let forwardSeconds = time({
+            inference.forward(input: heldInput, weight: weight, weightsVersion: 0, bias: nil, residual: nil, output: output)
+        }, repeats: repeats)
+        let rowMajorSeconds = time({
+            inference.forward(input: rowMajorInput, weight: weight, weightsVersion: 0, bias: nil, residual: nil, output: output)
+            _ = output.pointer   // the reorder back to row-major
+        }, repeats: repeats)
+        let backwardSeconds = time({
+            training.backward(input: input, gradOutput: gradOutput, weight: weight, weightsVersion: 0,
+                              gradInput: gradInput, gradWeight: gradWeight)
+        }, repeats: repeats)
         let flops = g.forwardFLOPs
+        let backwardNames = training.implementationNames
         return [
             Measurement(shape: shape.name, direction: .forward, gflops: flops / forwardSeconds / 1e9,
-                        ms: forwardSeconds * 1e3, implementation: names["forward"] ?? ""),
+                        ms: forwardSeconds * 1e3, rowMajorMs: rowMajorSeconds * 1e3,
+                        implementation: inference.implementationNames["forward"] ?? ""),
             Measurement(shape: shape.name, direction: .backward, gflops: 2 * flops / backwardSeconds / 1e9,
                         ms: backwardSeconds * 1e3,
-                        implementation: "\(names["backward_data"] ?? "") + \(names["backward_weights"] ?? "")"),
+                        implementation: "\(backwardNames["backward_data"] ?? "") + \(backwardNames["backward_weights"] ?? "")"),
         ]
     }
 

@@ -121,8 +121,6 @@ public final class DNNLConvolution: @unchecked Sendable {
     var forwardWeightCopies: Int { DNNLRuntime.shared.locked { forwardWeights.count } }
     private let forwardBias: DNNLBoundary?
     private let forwardDestination: DNNLBoundary
-    /// The last forward's arguments, for `forwardPrimitiveOnly()`.
-    private var lastForwardArguments: [(Int32, dnnl_memory_t)] = []
 
     private var backwardDataState: BackwardData?
     private var backwardWeightsState: BackwardWeights?
@@ -325,7 +323,6 @@ public final class DNNLConvolution: @unchecked Sendable {
                 args.append((DNNLArg.bias, b))
             }
             runtime.execute(forwardPrimitive, args, "convolution forward \(geometry)")
-            lastForwardArguments = args
             forwardDestination.exportUser()
         }
     }
@@ -381,7 +378,6 @@ public final class DNNLConvolution: @unchecked Sendable {
                 args.append((DNNLArg.bias, b))
             }
             runtime.execute(forwardPrimitive, args, "convolution forward \(geometry)")
-            lastForwardArguments = args
             if keep {
                 output.layout = heldOutputLayout
             } else {
@@ -393,12 +389,12 @@ public final class DNNLConvolution: @unchecked Sendable {
     /// The layout this convolution's kept outputs hold.
     private lazy var heldOutputLayout = DNNLHeldLayout(forwardDestination)
 
-    /// Re-runs the last `forward`'s primitive alone, on data already in oneDNN's layout (no reorder
-    /// at the edges): what a layer costs when its neighbours keep that layout (benchmarks only).
-    func forwardPrimitiveOnly() {
+    /// Marks `storage` as holding this convolution's source layout, its contents taken as they are:
+    /// what a previous inference convolution leaves (for benchmarks of a layer inside a network).
+    func markHoldingSourceLayout(_ storage: TensorStorage) {
         DNNLRuntime.shared.locked {
-            precondition(!lastForwardArguments.isEmpty, "forwardPrimitiveOnly: call forward first")
-            DNNLRuntime.shared.execute(forwardPrimitive, lastForwardArguments, "convolution forward \(geometry)")
+            guard let inner = forwardSource.inner else { return }
+            storage.layout = DNNLHeldLayout(DNNLBoundary(user: forwardSource.user.desc, inner: inner.desc, toInner: false, slot: 0))
         }
     }
 
