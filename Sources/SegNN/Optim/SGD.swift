@@ -42,25 +42,33 @@ public final class SGD: Optimizer {
             for (key, p) in group.parameters {
                 guard let grad = p.grad else { continue }
                 precondition(grad.shape == p.shape, "SGD: gradient \(grad.shape) for parameter '\(key)' of shape \(p.shape)")
-                var d = grad.scalars
-                if wd != 0 {
-                    p.withUnsafeBufferPointer { pb in for i in d.indices { d[i] = d[i].addingProduct(pb[i], wd) } }
-                }
-                if momentum != 0 {
-                    if let buf = state.tensor("momentum_buffer", key) {
-                        let (m, keep) = (momentum, 1 - dampening)
-                        buf.update { b in for i in d.indices { b[i] = (b[i] * m).addingProduct(d[i], keep) } }
-                        buf.withUnsafeBufferPointer { b in
-                            if nesterov { for i in d.indices { d[i] = d[i].addingProduct(b[i], momentum) } }
-                            else { for i in d.indices { d[i] = b[i] } }
+                // One pass per parameter: d = g + wd·p; buf = m·buf + (1 − dampening)·d (buf = d on the
+                // first step, as PyTorch); d = nesterov ? d + m·buf : buf; p −= lr·d.
+                let buffer = momentum == 0 ? nil : state.tensor("momentum_buffer", key)
+                let firstStep = momentum != 0 && buffer == nil
+                let buf = buffer ?? (firstStep ? Tensor.zeros(p.shape) : nil)
+                if firstStep, let buf { state.set("momentum_buffer", key, buf) }
+                let (m, keep, nesterov) = (momentum, 1 - dampening, nesterov)
+                grad.withUnsafeBufferPointer { g in
+                    p.update { pb in
+                        let pp = UncheckedPointer(pb.baseAddress!), gp = UncheckedPointer(g.baseAddress!)
+                        func run(_ bp: UncheckedPointer?) {
+                            Parallel.forChunks(pb.count, grain: 1 << 16) { range in
+                                let (p, g) = (pp.value, gp.value)
+                                for i in range {
+                                    var d = g[i].addingProduct(p[i], wd)
+                                    if let bp {
+                                        let b = bp.value
+                                        b[i] = firstStep ? d : (b[i] * m).addingProduct(d, keep)
+                                        d = nesterov ? d.addingProduct(b[i], m) : b[i]
+                                    }
+                                    p[i] = p[i].addingProduct(d, -lr)
+                                }
+                            }
                         }
-                    } else {
-                        let buf = Tensor(shape: p.shape, scalars: d)
-                        state.set("momentum_buffer", key, buf)
-                        if nesterov { for i in d.indices { d[i] = d[i].addingProduct(d[i], momentum) } }
+                        if let buf { buf.update { run(UncheckedPointer($0.baseAddress!)) } } else { run(nil) }
                     }
                 }
-                p.update { pb in for i in d.indices { pb[i] = pb[i].addingProduct(d[i], -lr) } }
             }
         }
     }
@@ -72,4 +80,11 @@ public final class SGD: Optimizer {
     public func loadStateDict(_ saved: [String: Tensor]) throws {
         state = try OptimizerState.parse(saved, parameters: parameters, slotShapes: ["momentum_buffer": { $0 }])
     }
+}
+
+/// A raw pointer that may cross into `Parallel.forChunks`' workers (each touches a disjoint range).
+struct UncheckedPointer: @unchecked Sendable {
+    let value: UnsafeMutablePointer<Float>
+    init(_ value: UnsafeMutablePointer<Float>) { self.value = value }
+    init(_ value: UnsafePointer<Float>) { self.value = UnsafeMutablePointer(mutating: value) }
 }
