@@ -87,9 +87,10 @@ public final class TensorStorage: @unchecked Sendable {
     /// to be dropped when this storage is freed.
     var hasDerivedCopies = false
 
-    /// glibc serves blocks above 128 KiB with fresh mmaps, so every large activation would
-    /// page-fault its memory in again (measured: most of a 2× bilinear upsample's time). Raising
-    /// the mmap threshold to its 32 MiB maximum and never trimming keeps freed blocks for reuse.
+    /// glibc serves blocks above 128 KiB with fresh mmaps, so every activation would page-fault
+    /// its memory in again (measured: most of a 2× bilinear upsample's time). Raising the mmap
+    /// threshold to its 32 MiB maximum and never trimming keeps freed blocks below 1 MiB in the
+    /// heap for reuse; larger ones are `LargeBlockCache`'s.
     private static let allocatorTuned: Bool = {
         #if canImport(Glibc)
         // mallopt is in <malloc.h>, which Glibc's module does not export: look it up.
@@ -108,7 +109,7 @@ public final class TensorStorage: @unchecked Sendable {
         precondition(count >= 0, "TensorStorage: negative count \(count)")
         _ = TensorStorage.allocatorTuned
         self.count = count
-        let raw = LargeBlockCache.take(bytes: count * 4)
+        let raw = LargeBlockCache.allocate(bytes: count * 4)
             ?? UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         TensorMemory.allocated(count * 4)
@@ -130,7 +131,7 @@ public final class TensorStorage: @unchecked Sendable {
         if hasDerivedCopies { DNNLConvolution.forgetWeights(at: UInt(bitPattern: base)) }
         TensorMemory.freed(count * 4)
         scope?.freed(count * 4)
-        if !LargeBlockCache.give(UnsafeMutableRawPointer(base), bytes: count * 4) {
+        if !LargeBlockCache.free(UnsafeMutableRawPointer(base), bytes: count * 4) {
             UnsafeMutableRawPointer(base).deallocate()
         }
     }
@@ -140,13 +141,17 @@ public final class TensorStorage: @unchecked Sendable {
     func copy() -> TensorStorage { TensorStorage(copying: pointer, count: count) }
 }
 
-/// Keeps freed blocks of 32 MiB and more (which glibc always maps and unmaps afresh, page-faulting
-/// them in on every use) for reuse by the next allocation of the same size: a training loop
-/// allocates the same activation sizes every step. At most `capacity` bytes are held.
+/// Large tensor buffers (1 MiB and more) live outside malloc's heap, each in its own mapping:
+/// in the heap, long-lived buffers (gradients, momentum, reordered weights) made between a step's
+/// transient activations left holes the heap never gave back: a ResNet-50 training step held 2 GB
+/// resident for 1.1 GB of live data. Freed blocks are kept, up to `capacity` bytes, for the next
+/// allocation of the same size (a training loop asks for the same sizes every step; a fresh mapping
+/// page-faults its memory in again); the rest are unmapped at once.
 public enum LargeBlockCache {
-    static let minimumBytes = 32 << 20
-    /// Bytes the cache may hold (default 1 GiB).
-    nonisolated(unsafe) public static var capacity = 1 << 30
+    static let minimumBytes = 1 << 20
+    /// Bytes of freed blocks the cache may hold (default 1 GiB; at the peak of a step most blocks
+    /// are in use, so this adds little to the peak resident size).
+    nonisolated(unsafe) public static var capacity = 1024 << 20
     private static let lock = NSLock()
     nonisolated(unsafe) private static var blocks: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) private static var held = 0
@@ -154,29 +159,38 @@ public enum LargeBlockCache {
     /// Bytes held for reuse now (not counted in `TensorMemory.liveBytes`).
     public static var heldBytes: Int { lock.withLock { held } }
 
-    static func take(bytes: Int) -> UnsafeMutableRawPointer? {
+    /// A page-aligned block of `bytes` (a kept one, or a new mapping); nil below `minimumBytes`.
+    static func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
         guard bytes >= minimumBytes else { return nil }
-        return lock.withLock {
+        let kept: UnsafeMutableRawPointer? = lock.withLock {
             guard let p = blocks[bytes]?.popLast() else { return nil }
             held -= bytes
             return p
         }
+        if let kept { return kept }
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            fatalError("TensorStorage: cannot map \(bytes) bytes: \(String(cString: strerror(errno)))")
+        }
+        return p
     }
 
-    static func give(_ p: UnsafeMutableRawPointer, bytes: Int) -> Bool {
+    /// Takes back a block from `allocate` (false: not one of its sizes, free it elsewhere).
+    static func free(_ p: UnsafeMutableRawPointer, bytes: Int) -> Bool {
         guard bytes >= minimumBytes else { return false }
-        return lock.withLock {
+        let kept = lock.withLock {
             guard held + bytes <= capacity else { return false }
             blocks[bytes, default: []].append(p)
             held += bytes
             return true
         }
+        if !kept { munmap(p, bytes) }
+        return true
     }
 
-    /// Frees every held block.
+    /// Unmaps every held block.
     public static func releaseAll() {
         lock.withLock {
-            for (_, ps) in blocks { for p in ps { p.deallocate() } }
+            for (bytes, ps) in blocks { for p in ps { munmap(p, bytes) } }
             blocks = [:]
             held = 0
         }

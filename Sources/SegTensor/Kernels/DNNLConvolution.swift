@@ -267,7 +267,8 @@ public final class DNNLConvolution: @unchecked Sendable {
         }
         forwardPrimitive = primitive
         forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 0)
-        forwardWeights = DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true))
+        forwardWeights = DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
+                                                       slot: DNNLRuntime.weightsSlot))
         forwardBias = geometry.hasBias
             ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_weights_md, 1), toInner: true)
             : nil
@@ -428,7 +429,8 @@ public final class DNNLConvolution: @unchecked Sendable {
         let state = BackwardData(
             primitive: primitive,
             diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true, slot: 0),
-            weights: DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true)),
+            weights: DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
+                                                   slot: DNNLRuntime.weightsSlot)),
             diffSrc: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_diff_src_md), toInner: false, slot: 1))
         backwardDataState = state
         return state
@@ -493,7 +495,8 @@ public final class DNNLConvolution: @unchecked Sendable {
             // reordered gradient to this one, so the input goes elsewhere.
             src: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 2),
             diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true, slot: 0),
-            diffWeights: DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_diff_weights_md), toInner: false),
+            diffWeights: DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_diff_weights_md), toInner: false,
+                                      slot: DNNLRuntime.weightsSlot),
             diffBias: geometry.hasBias
                 ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_diff_weights_md, 1), toInner: false)
                 : nil)

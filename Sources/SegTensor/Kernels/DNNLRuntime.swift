@@ -21,6 +21,10 @@ final class DNNLRuntime: @unchecked Sendable {
     static let scratchpadSlot = 3
     /// Where a held layout is converted back to row-major (`DNNLHeldLayout.makeRowMajor`).
     static let conversionSlot = 4
+    /// Weights (or their gradient) in a primitive's layout for one call, when no cached copy is
+    /// kept. Owned per convolution, these were a weights-sized buffer per primitive: for a
+    /// ResNet-50 step three idle copies of every weight, half a gigabyte resident.
+    static let weightsSlot = 5
 
     private init() {
         var engine: dnnl_engine_t?
@@ -158,18 +162,26 @@ final class DNNLAlignedBuffer {
     let raw: UnsafeMutableRawPointer
     let byteCount: Int
 
+    /// Large buffers (reordered weights, shared slots) are mappings of their own, as large tensors
+    /// are (`LargeBlockCache`): long-lived, they would otherwise pin holes in the heap.
     init(byteCount: Int) {
-        var pointer: UnsafeMutableRawPointer?
         let size = max(byteCount, 64)
-        guard posix_memalign(&pointer, 64, size) == 0, let pointer else {
-            fatalError("DNNLAlignedBuffer: cannot allocate \(size) bytes")
+        if let mapped = LargeBlockCache.allocate(bytes: size) {
+            raw = mapped
+        } else {
+            var pointer: UnsafeMutableRawPointer?
+            guard posix_memalign(&pointer, 64, size) == 0, let pointer else {
+                fatalError("DNNLAlignedBuffer: cannot allocate \(size) bytes")
+            }
+            raw = pointer
         }
-        memset(pointer, 0, size)
-        self.raw = pointer
+        memset(raw, 0, size)
         self.byteCount = size
     }
 
-    deinit { free(raw) }
+    deinit {
+        if !LargeBlockCache.free(raw, bytes: byteCount) { free(raw) }
+    }
 }
 
 /// A oneDNN memory object: either over a buffer it owns (a primitive's internal layout), or over
@@ -383,9 +395,10 @@ final class DNNLWeightsCache {
     /// The memory holding `weight` in the primitive's layout; reorders only when `identity` is nil
     /// or not cached.
     func memory(for weight: UnsafePointer<Float>, identity: DNNLWeightsIdentity?) -> dnnl_memory_t {
-        let plain = boundary.bind(weight)
-        guard boundary.needsReorder else { return plain }
+        boundary.user.bind(weight)
+        guard boundary.needsReorder else { return boundary.user.handle }
         guard let identity else {
+            _ = boundary.bind(weight)   // the transient slot
             boundary.importUser()
             return boundary.inner!.handle
         }
