@@ -133,7 +133,12 @@ public enum BookPipeline {
         }
 
         if !pending.isEmpty {
-            let pending = pending
+            // Longest first, by the time each took when frozen: the long pole starts at once
+            // instead of running alone at the end (chapters without a record keep book order).
+            let expected = pending.map {
+                FreezeRecord.recordedSeconds($0.1.chapter, chaptersDirectory: options.chaptersDirectory, profile: options.profile) ?? 0
+            }
+            let pending = pending.indices.sorted { (expected[$0], $1) > (expected[$1], $0) }.map { pending[$0] }
             let threads = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"].flatMap { Int($0) }
                 ?? ProcessInfo.processInfo.activeProcessorCount
             let settings = RunSettings(engine: engine, profile: options.profile, workDirectory: options.cacheDirectory + "/build",

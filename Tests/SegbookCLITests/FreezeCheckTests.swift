@@ -74,3 +74,15 @@ import Testing
         "chapters/e.md: no recorded result for the full profile; run `segbook freeze`",
     ])
 }
+
+@Test func theLongestChapterByItsFreezeRecordStartsFirst() throws {
+    let book = Sandbox()
+    for name in ["a", "b", "c"] { book.write("chapters/\(name).md", "```swift\nprint(\"\(name)\")\n```\n") }
+    // b took longest when frozen, c has no record: b, then a, then c (book order among the rest).
+    book.write("chapters/_freeze/a.json", #"{"chapter": "a", "profiles": {"quick": {"cells": [], "inline": {}, "seconds": 5}}}"#)
+    book.write("chapters/_freeze/b.json", #"{"chapter": "b", "profiles": {"quick": {"cells": [], "inline": {}, "seconds": 50}}}"#)
+    let outcome = try book.segbook("build", "--quick", "--jobs", "1")
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    let started = (outcome.stdout + outcome.stderr).split(separator: "\n").filter { $0.hasPrefix("▶ ") }
+    #expect(started == ["▶ b", "▶ a", "▶ c"], "\(started)")
+}

@@ -11,11 +11,14 @@ timm), and prints one Markdown table: medians of forward (batch --forward-batch)
 next to PyTorch's peak RSS, and our forward's GFLOP/s as a share of the CPU's measured FP32 peak.
 --json-out writes both sides' raw JSON. --wait-quiet waits (up to 20 minutes) for a 1-minute load
 average under 0.7 and no `chapter`/`swift-frontend` processes before timing (between presets: for
-no such processes).
+no such processes). --rounds N alternates the two sides N times per preset and reports the median
+of the rounds' medians: on a shared machine the load drifts over minutes, and one round each can
+put one side in a quiet minute and the other in a busy one.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -54,6 +57,22 @@ def run_json(command):
     return json.loads(done.stdout)
 
 
+def merge_rounds(results):
+    """One result from several rounds of the same side: times are the median of the rounds' medians
+    (min of mins, max of maxes), memory the largest peak; the rounds' medians are kept."""
+    merged = dict(results[-1])
+    for key in ("forward_ms", "train_step_ms"):
+        medians = [r[key]["median"] for r in results]
+        merged[key] = {"median": statistics.median(medians), "min": min(r[key]["min"] for r in results),
+                       "max": max(r[key]["max"] for r in results), "round_medians": medians}
+    for key in ("peak_bytes", "peak_rss_bytes"):
+        if key in merged:
+            merged[key] = max(r[key] for r in results)
+    if "forward_flops" in merged:
+        merged["forward_gflops_per_s"] = merged["forward_flops"] / merged["forward_ms"]["median"] / 1e6
+    return merged
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("presets", nargs="*", default=DEFAULT_PRESETS)
@@ -66,6 +85,9 @@ def main():
     parser.add_argument("--segbook", default=os.path.join(ROOT, ".build/release/segbook"))
     parser.add_argument("--json-out", help="write both sides' JSON here")
     parser.add_argument("--wait-quiet", action="store_true", help="wait for an idle machine before timing")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate ours and PyTorch this many times per preset and report the median of the "
+                             "rounds' medians (a shared machine's load drifts over minutes: rounds see both sides under it)")
     args = parser.parse_args()
 
     shared = ["--size", str(args.size), "--batch", str(args.batch), "--forward-batch", str(args.forward_batch),
@@ -76,13 +98,16 @@ def main():
     for index, preset in enumerate(args.presets):
         if args.wait_quiet:
             wait_quiet(check_load=index == 0)
-        ours = run_json([args.segbook, "bench", preset] + shared)
-        theirs = run_json([sys.executable, os.path.join(ROOT, "tools/reference/bench.py"), preset] + shared)
-        rows.append((preset, ours, theirs))
+        ours_rounds, theirs_rounds = [], []
+        for _ in range(max(1, args.rounds)):
+            ours_rounds.append(run_json([args.segbook, "bench", preset] + shared))
+            theirs_rounds.append(run_json([sys.executable, os.path.join(ROOT, "tools/reference/bench.py"), preset] + shared))
+        rows.append((preset, merge_rounds(ours_rounds), merge_rounds(theirs_rounds)))
 
+    rounds = f", median of {args.rounds} alternating rounds" if args.rounds > 1 else ""
     print(f"{args.threads} threads ({environment_note}), forward at {args.forward_batch}×C×{args.size}×{args.size}, "
           f"training step at {args.batch}×C×{args.size}×{args.size}; medians of {args.repeats} runs after "
-          f"{args.warmup} warm-up; ratio = ours / PyTorch (below 1: ours is faster); torch {rows[0][2].get('torch', '?')}")
+          f"{args.warmup} warm-up{rounds}; ratio = ours / PyTorch (below 1: ours is faster); torch {rows[0][2].get('torch', '?')}")
     print()
     print("| preset | ours fwd ms | PyTorch fwd ms | ratio | ours train ms | PyTorch train ms | ratio "
           "| ours peak MiB (engine) | ours peak RSS MiB | PyTorch peak RSS MiB | ours GFLOP/s | % of peak |")

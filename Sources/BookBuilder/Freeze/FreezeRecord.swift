@@ -14,6 +14,8 @@ public struct FreezeRecord: Codable, Equatable, Sendable {
         public var cells: [CellRecord]
         /// Inline values by id (as text keys, for readable JSON).
         public var inline: [String: String]
+        /// How long the chapter ran when frozen: the runner starts the longest chapters first.
+        public var seconds: Double?
     }
 
     public var chapter: String
@@ -46,7 +48,13 @@ public struct FreezeRecord: Codable, Equatable, Sendable {
                 CellRecord(index: cell.index, text: recordedText(cell),
                            volatile: cell.index < chapter.cells.count && chapter.cells[cell.index].options.volatile)
             },
-            inline: Dictionary(uniqueKeysWithValues: result.inlineValues.map { (String($0.key), $0.value) }))
+            inline: Dictionary(uniqueKeysWithValues: result.inlineValues.map { (String($0.key), $0.value) }),
+            seconds: (result.seconds * 10).rounded() / 10)
+    }
+
+    /// The seconds `chapter` took in `profile` when it was frozen, if recorded.
+    public static func recordedSeconds(_ chapter: Chapter, chaptersDirectory: String, profile: Profile) -> Double? {
+        (try? load(path(for: chapter, chaptersDirectory: chaptersDirectory)))??.profiles[profile.rawValue]?.seconds
     }
 
     public static func path(for chapter: Chapter, chaptersDirectory: String) -> String {
