@@ -60,7 +60,7 @@ public final class DeepLabV1: Module, SegmentationModel {
 
     public func callAsFunction(_ image: Tensor) -> Tensor {
         let features = backbone(image).deepest                           // stride 8
-        let scores = fc8(drop7(relu(fc7(drop6(relu(fc6(features)))))))
+        let scores = fc8(drop7(fc7(drop6(fc6(features, relu)), relu)))
         return scores.resized(like: image, mode: .bilinear(alignCorners: false))
     }
 }

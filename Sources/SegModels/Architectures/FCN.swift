@@ -95,7 +95,7 @@ public final class FCN: Module, SegmentationModel {
 
     public func callAsFunction(_ image: Tensor) -> Tensor {
         let pyramid = backbone(image)                                   // pool1 ... pool5
-        let fc = drop7(relu(fc7(drop6(relu(fc6(pyramid.stride(32)))))))
+        let fc = drop7(fc7(drop6(fc6(pyramid.stride(32), relu)), relu))
         let scores = scoreFr(fc)                                        // stride 32, coarse
         let (h, w) = (image.shape[2], image.shape[3])
         switch config.variant {

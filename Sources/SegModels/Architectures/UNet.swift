@@ -108,7 +108,7 @@ public final class DoubleConv: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(conv2(relu(conv1(x)))) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv2(conv1(x, relu), relu) }
 }
 
 /// One expansive step: a 2×2 up-convolution halving the channels, the contracting path's map

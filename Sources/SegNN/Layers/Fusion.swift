@@ -45,6 +45,11 @@ extension Conv2d {
         }
     }
 
+    /// `relu(self(input))`, fused in inference: `conv1(x, relu)`.
+    public func callAsFunction(_ input: Tensor, _ relu: ReLU) -> Tensor {
+        self(input, then: nil, relu)
+    }
+
     /// This convolution's weight and bias with `bn` folded in; recomputed when any of them changed.
     private func foldedParameters(_ bn: BatchNorm2d) -> (Tensor, Tensor?) {
         let tensors = [weight, bias, bn.weight, bn.bias, bn.runningMean, bn.runningVar].compactMap { $0 }
