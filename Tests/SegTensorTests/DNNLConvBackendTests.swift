@@ -94,6 +94,8 @@ struct HeldLayoutTests {
         let taped = chain(false)
         let inference = noGrad { chain(true) }
         expectConvClose(inference.scalars, taped.scalars, "held-layout chain")
+        let reference = Conv2dKernel.$backend.withValue(.reference) { noGrad { chain(true) } }
+        expectConvClose(reference.scalars, taped.scalars, "im2col reference with residual and ReLU")
         let held = noGrad { x.conv2d(weight: w1, padding: 1) }
         #expect(held.storage.layout != nil, "an inference convolution's output should stay in oneDNN's layout")
         let values = held.scalars   // reading converts in place

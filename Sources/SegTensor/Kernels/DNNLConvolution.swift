@@ -290,42 +290,35 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     // MARK: Forward
 
-    /// `output = conv(input, weight) + bias`. `weightsVersion`: the caller's version of `weight`'s
-    /// contents; a reordered copy is reused while (pointer, version) is unchanged (the last 8 are
-    /// kept). Pass nil to reorder on every call.
-    /// With `postOps.addsResidual`, `residual` (the output's shape) is added before the ReLU; it may
-    /// be `output` itself.
+    /// `output = conv(input, weight) + bias`, on row-major buffers (a convolution without
+    /// post-ops). `weightsVersion`: the caller's version of `weight`'s contents; a reordered copy is
+    /// reused while (pointer, version) is unchanged (the last 8 are kept). Pass nil to reorder on
+    /// every call.
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, weightsVersion: UInt64? = nil,
-                        bias: UnsafePointer<Float>? = nil, residual: UnsafePointer<Float>? = nil,
-                        output: UnsafeMutablePointer<Float>) {
-        precondition((bias != nil) == geometry.hasBias,
-                     "conv2d: geometry \(geometry) \(geometry.hasBias ? "needs" : "has no") bias")
-        precondition((residual != nil) == postOps.addsResidual,
-                     "conv2d: post-ops \(postOps) \(postOps.addsResidual ? "need" : "take no") residual")
-        let runtime = DNNLRuntime.shared
-        runtime.locked {
+                        bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>) {
+        precondition(postOps.isEmpty, "conv2d: a convolution with post-ops \(postOps) runs on storages (forward(input:...))")
+        DNNLRuntime.shared.locked {
             let src = forwardSource.bind(input)
             forwardSource.importUser()
-            let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
             let dst = forwardDestination.bind(output)
-            // The sum post-op adds to what the destination holds: put the residual there first.
-            if let residual, let residualSource {
-                if let inner = forwardDestination.inner {
-                    _ = residualSource.bind(residual)
-                    residualSource.importUser(into: inner)
-                } else if UnsafePointer(output) != residual {
-                    output.update(from: residual, count: geometry.outputCount)
-                }
-            }
-            var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, src), (DNNLArg.weights, weights), (DNNLArg.dst, dst)]
-            if let bias, let forwardBias {
-                let b = forwardBias.bind(bias)
-                forwardBias.importUser()
-                args.append((DNNLArg.bias, b))
-            }
-            runtime.execute(forwardPrimitive, args, "convolution forward \(geometry)")
+            execute(source: src, weight: weight, weightsVersion: weightsVersion, bias: bias, destination: dst)
             forwardDestination.exportUser()
         }
+    }
+
+    /// Runs the forward primitive on bound source and destination memories (under the lock).
+    private func execute(source: dnnl_memory_t, weight: UnsafePointer<Float>, weightsVersion: UInt64?,
+                         bias: UnsafePointer<Float>?, destination: dnnl_memory_t) {
+        precondition((bias != nil) == geometry.hasBias,
+                     "conv2d: geometry \(geometry) \(geometry.hasBias ? "needs" : "has no") bias")
+        let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
+        var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, source), (DNNLArg.weights, weights), (DNNLArg.dst, destination)]
+        if let bias, let forwardBias {
+            let b = forwardBias.bind(bias)
+            forwardBias.importUser()
+            args.append((DNNLArg.bias, b))
+        }
+        DNNLRuntime.shared.execute(forwardPrimitive, args, "convolution forward \(geometry)")
     }
 
     /// The inference forward over storages, keeping oneDNN's layout between convolutions: reads
@@ -334,10 +327,9 @@ public final class DNNLConvolution: @unchecked Sendable {
     /// when that takes no more room than row-major; whoever reads `output.pointer` converts it.
     func forward(input: TensorStorage, weight: UnsafePointer<Float>, weightsVersion: UInt64?,
                  bias: UnsafePointer<Float>?, residual: TensorStorage?, output: TensorStorage) {
-        precondition((bias != nil) == geometry.hasBias && (residual != nil) == postOps.addsResidual,
-                     "conv2d: geometry \(geometry) with post-ops \(postOps) called with other arguments")
-        let runtime = DNNLRuntime.shared
-        runtime.locked {
+        precondition((residual != nil) == postOps.addsResidual,
+                     "conv2d: post-ops \(postOps) \(postOps.addsResidual ? "need" : "take no") residual")
+        DNNLRuntime.shared.locked {
             let src: dnnl_memory_t
             if let inner = forwardSource.inner, let held = input.layout, dnnlEqual(held.desc, inner.desc) {
                 inner.bind(input.base)
@@ -347,7 +339,6 @@ public final class DNNLConvolution: @unchecked Sendable {
                 src = forwardSource.bind(rowMajor)
                 forwardSource.importUser()
             }
-            let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
             let keep = forwardDestination.inner.map { dnnlSize($0.desc) == output.count * 4 } ?? false
             let dst: dnnl_memory_t
             if keep, let inner = forwardDestination.inner {
@@ -372,13 +363,7 @@ public final class DNNLConvolution: @unchecked Sendable {
                     }
                 }
             }
-            var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, src), (DNNLArg.weights, weights), (DNNLArg.dst, dst)]
-            if let bias, let forwardBias {
-                let b = forwardBias.bind(bias)
-                forwardBias.importUser()
-                args.append((DNNLArg.bias, b))
-            }
-            runtime.execute(forwardPrimitive, args, "convolution forward \(geometry)")
+            execute(source: src, weight: weight, weightsVersion: weightsVersion, bias: bias, destination: dst)
             if keep {
                 output.layout = heldOutputLayout
             } else {

@@ -195,34 +195,31 @@ public enum Conv2dKernel {
         return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias), postOps: postOps, inference: inference)
     }
 
-    /// `output = conv(input, weight) + bias`, then `+ residual` and max(·, 0) when asked (fused into
-    /// oneDNN's pass; the reference adds them after).
     public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                weightsVersion: UInt64? = nil, bias: UnsafePointer<Float>?,
-                               residual: UnsafePointer<Float>? = nil, relu: Bool = false,
                                output: UnsafeMutablePointer<Float>) {
-        let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
-        if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps) {
-            conv.forward(input: input, weight: weight, weightsVersion: weightsVersion, bias: bias, residual: residual, output: output)
-            return
+        if let conv = oneDNN(g, hasBias: bias != nil) {
+            conv.forward(input: input, weight: weight, weightsVersion: weightsVersion, bias: bias, output: output)
+        } else {
+            Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
         }
-        Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
-        if let residual { for i in 0..<g.outputCount { output[i] += residual[i] } }
-        if relu { for i in 0..<g.outputCount { output[i] = max(output[i], 0) } }
     }
 
-    /// `forward` for inference on storages: on oneDNN the activations stay in its layout from one
-    /// convolution to the next (`DNNLConvolution.forward(input:...)`).
+    /// `relu?(conv(input, weight) + bias + residual)` for inference, on storages: on oneDNN one pass
+    /// with post-ops, the activations staying in its layout from one convolution to the next
+    /// (`DNNLConvolution.forward(input:...)`); the reference adds and clamps after.
     static func forwardInference(_ g: Conv2dGeometry, input: TensorStorage, weight: TensorStorage, bias: TensorStorage?,
                                  residual: TensorStorage?, relu: Bool, output: TensorStorage) {
         let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
         if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
             conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.contentVersion,
                          bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
-        } else {
-            forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) },
-                    residual: residual.map { UnsafePointer($0.pointer) }, relu: relu, output: output.pointer)
+            return
         }
+        let y = output.pointer
+        Im2colConv2d.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
+        if let r = residual?.pointer { for i in 0..<g.outputCount { y[i] += r[i] } }
+        if relu { for i in 0..<g.outputCount { y[i] = max(y[i], 0) } }
     }
     public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     weightsVersion: UInt64? = nil, gradInput: UnsafeMutablePointer<Float>) {
