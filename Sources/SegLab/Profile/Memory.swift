@@ -94,27 +94,30 @@ public enum ProcessMemory {
 
 extension SegmentationModel {
     /// Peak engine memory of one forward (eval, no gradient) and one training step (train mode,
-    /// cross-entropy against a zero label map, backward) on an input of `shape`. The model's mode
-    /// is restored and its gradients cleared afterwards.
+    /// cross-entropy against a zero label map, backward) on an input of `shape`: the storage made
+    /// on this task only (`TensorMemory.withScope`), so tests or chapters running beside it do not
+    /// move the numbers. The model's mode is restored and its gradients cleared afterwards.
     public func peakMemory(input shape: [Int]) -> PeakMemory {
         let savedMode = mode
         defer { mode = savedMode; zeroGrad() }
         var generator = SeededGenerator(seed: 0)
         let x = Tensor.uniform(shape, low: -1, high: 1, generator: &generator)
-        mode = .eval
         let baseline = TensorMemory.liveBytes
-        TensorMemory.resetPeak()
-        _ = noGrad { self(x) }
-        let forward = TensorMemory.peakBytes - baseline
-        // Train mode needs two values per channel in batch norm: with a batch of one and global
-        // pooling (ASPP, PPM) the step runs with eval-mode batch norm, autodiff on.
-        mode = shape[0] > 1 ? .train : .eval
-        TensorMemory.resetPeak()
-        let logits = self(x)
-        let labels = Tensor.zeros([logits.shape[0], logits.shape[2], logits.shape[3]])
-        let loss = logits.crossEntropy(labels: labels)
-        loss.backward()
-        let train = TensorMemory.peakBytes - baseline
+        let (forward, train) = TensorMemory.withScope { scope in
+            mode = .eval
+            scope.resetPeak()
+            _ = noGrad { self(x) }
+            let forward = scope.peakBytes
+            // Train mode needs two values per channel in batch norm: with a batch of one and global
+            // pooling (ASPP, PPM) the step runs with eval-mode batch norm, autodiff on.
+            mode = shape[0] > 1 ? .train : .eval
+            scope.resetPeak()
+            let logits = self(x)
+            let labels = Tensor.zeros([logits.shape[0], logits.shape[2], logits.shape[3]])
+            let loss = logits.crossEntropy(labels: labels)
+            loss.backward()
+            return (forward, scope.peakBytes)
+        }
         return PeakMemory(forward: forward, trainStep: train, baseline: baseline, processPeakRSS: ProcessMemory.peakRSS)
     }
 }
