@@ -37,12 +37,14 @@ extension Conv2d {
         }
         let (w, b) = bn.map(foldedParameters) ?? (weight, bias)
         let shortcut = residual()
+        let fused = {
+            input.conv2dInference(weight: w, bias: b, stride: self.stride, padding: self.padding, dilation: self.dilation,
+                                  groups: self.groups, adding: shortcut, relu: relu != nil)
+        }
+        guard Trace.isActive else { return fused() }   // the event's name only for a timing profile
         let name = ["Conv2d", bn.map { _ in "BatchNorm2d" }, shortcut.map { _ in "add" }, relu.map { _ in "ReLU" }]
             .compactMap { $0 }.joined(separator: "+")
-        return Trace.composite(name, inputs: [input] + (shortcut.map { [$0] } ?? [])) {
-            input.conv2dInference(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                  adding: shortcut, relu: relu != nil)
-        }
+        return Trace.composite(name, inputs: [input] + (shortcut.map { [$0] } ?? []), fused)
     }
 
     /// `relu(self(input))`, fused in inference: `conv1(x, relu)`.

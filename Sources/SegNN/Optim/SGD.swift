@@ -51,8 +51,8 @@ public final class SGD: Optimizer {
                 let (m, keep, nesterov) = (momentum, 1 - dampening, nesterov)
                 grad.withUnsafeBufferPointer { g in
                     p.update { pb in
-                        let pp = UncheckedPointer(pb.baseAddress!), gp = UncheckedPointer(g.baseAddress!)
-                        func run(_ bp: UncheckedPointer?) {
+                        let pp = UncheckedSendable(pb.baseAddress!), gp = UncheckedSendable(g.baseAddress!)
+                        func run(_ bp: UncheckedSendable<UnsafeMutablePointer<Float>>?) {
                             Parallel.forChunks(pb.count, grain: 1 << 16) { range in
                                 let (p, g) = (pp.value, gp.value)
                                 for i in range {
@@ -66,7 +66,7 @@ public final class SGD: Optimizer {
                                 }
                             }
                         }
-                        if let buf { buf.update { run(UncheckedPointer($0.baseAddress!)) } } else { run(nil) }
+                        if let buf { buf.update { run(UncheckedSendable($0.baseAddress!)) } } else { run(nil) }
                     }
                 }
             }
@@ -82,9 +82,3 @@ public final class SGD: Optimizer {
     }
 }
 
-/// A raw pointer that may cross into `Parallel.forChunks`' workers (each touches a disjoint range).
-struct UncheckedPointer: @unchecked Sendable {
-    let value: UnsafeMutablePointer<Float>
-    init(_ value: UnsafeMutablePointer<Float>) { self.value = value }
-    init(_ value: UnsafePointer<Float>) { self.value = UnsafeMutablePointer(mutating: value) }
-}

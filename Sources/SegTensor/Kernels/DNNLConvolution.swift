@@ -344,23 +344,20 @@ public final class DNNLConvolution: @unchecked Sendable {
             if keep, let inner = forwardDestination.inner {
                 inner.bind(output.base)
                 dst = inner.handle
-                if let residual, let residualSource {
-                    if let held = residual.layout, dnnlEqual(held.desc, inner.desc) {
+            } else {
+                dst = forwardDestination.bind(output.base)
+            }
+            // The sum post-op adds to what the destination holds: put the residual there first.
+            if let residual, let residualSource {
+                if let inner = forwardDestination.inner {
+                    if keep, let held = residual.layout, dnnlEqual(held.desc, inner.desc) {
                         UnsafeMutableRawPointer(output.base).copyMemory(from: residual.base, byteCount: output.count * 4)
                     } else {
                         _ = residualSource.bind(residual.pointer)
                         residualSource.importUser(into: inner)
                     }
-                }
-            } else {
-                dst = forwardDestination.bind(output.base)
-                if let residual, let residualSource {
-                    if let inner = forwardDestination.inner {
-                        _ = residualSource.bind(residual.pointer)
-                        residualSource.importUser(into: inner)
-                    } else {
-                        output.base.update(from: residual.pointer, count: output.count)
-                    }
+                } else {
+                    output.base.update(from: residual.pointer, count: output.count)
                 }
             }
             execute(source: src, weight: weight, weightsVersion: weightsVersion, bias: bias, destination: dst)

@@ -26,9 +26,9 @@ public enum Parallel {
     }
 }
 
-/// Lets a loop body (which captures raw pointers) cross into Dispatch's worker threads; the
-/// chunks it gets are disjoint.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Lets a loop body, or the raw pointers it captures, cross into Dispatch's worker threads; the
+/// chunks each gets are disjoint.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
 }
