@@ -14,9 +14,9 @@ import Testing
 
     /// Runs chromium headless on `url` with `arguments`; returns its stdout and stderr.
     /// `profile` keeps the browser's storage from one run to the next (a fresh one, removed after, by default).
-    static func chromium(_ arguments: [String], url: URL, profile given: URL? = nil) throws -> (stdout: String, stderr: String) {
-        let profile = given ?? FileManager.default.temporaryDirectory.appendingPathComponent("segbook-chromium-\(UUID().uuidString)")
-        defer { if given == nil { try? FileManager.default.removeItem(at: profile) } }
+    static func chromium(_ arguments: [String], url: URL) throws -> (stdout: String, stderr: String) {
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("segbook-chromium-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: profile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium!)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
@@ -106,17 +106,25 @@ import Testing
                    "chromium is not installed (apt-get install chromium): the headless-browser test is skipped"))
     func themeToggleSwitchesAndIsRemembered() throws {
         let (dir, _) = try RenderFixture.renderSite()
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("segbook-theme-\(UUID().uuidString)")
-        // One page clicks the toggle (the system is light in headless chromium, so it goes dark);
-        // the next page, opened in the same profile, must start dark without a click.
+        // One page clicks the toggle (the system is light in headless chromium, so it goes dark) and
+        // shows what it stored. Chromium writes localStorage to disk lazily, so a second process may
+        // not see it yet: the next page gets the stored choice set before the head's bootstrap
+        // runs, and must start dark without a click.
         var page = try RenderFixture.page("02-unet.html", in: dir)
-        page = page.replacingOccurrences(of: "</body>", with: "<script>document.querySelector('.theme-toggle').click();</script>\n</body>")
+        page = page.replacingOccurrences(of: "</body>", with: """
+            <script>document.querySelector('.theme-toggle').click();
+            document.body.dataset.stored = localStorage.getItem('segbook-theme');</script>
+            </body>
+            """)
         try page.write(to: dir.appendingPathComponent("toggle-probe.html"), atomically: true, encoding: .utf8)
-        let clicked = try Self.chromium(["--dump-dom"], url: dir.appendingPathComponent("toggle-probe.html"), profile: profile)
+        let clicked = try Self.chromium(["--dump-dom"], url: dir.appendingPathComponent("toggle-probe.html"))
         #expect(clicked.stdout.contains("<html lang=\"en\" data-theme=\"dark\">"))
-        let next = try Self.chromium(["--dump-dom"], url: dir.appendingPathComponent("01-intro.html"), profile: profile)
-        #expect(next.stdout.contains("<html lang=\"en\" data-theme=\"dark\">"), "the choice was not remembered")
-        try? FileManager.default.removeItem(at: profile)
+        #expect(clicked.stdout.contains("data-stored=\"dark\""), "the choice was not stored")
+        var next = try RenderFixture.page("01-intro.html", in: dir)
+        next = next.replacingOccurrences(of: "<head>", with: "<head><script>localStorage.setItem('segbook-theme','dark');</script>")
+        try next.write(to: dir.appendingPathComponent("remember-probe.html"), atomically: true, encoding: .utf8)
+        let opened = try Self.chromium(["--dump-dom"], url: dir.appendingPathComponent("remember-probe.html"))
+        #expect(opened.stdout.contains("<html lang=\"en\" data-theme=\"dark\">"), "the stored choice was not applied")
     }
 
     /// With `SEGBOOK_SITE=output` (a built book), screenshots of its front page and first chapter too,
