@@ -78,7 +78,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// reordered weights) know when theirs is stale.
     public private(set) var contentVersion = TensorStorage.nextContentVersion()
     private static let contentVersions = Atomic<UInt64>(0)
-    private static func nextContentVersion() -> UInt64 {
+    /// A version no storage's contents had before (process-wide).
+    static func nextContentVersion() -> UInt64 {
         contentVersions.wrappingAdd(1, ordering: .relaxed).newValue
     }
     /// Call after writing into the storage in place.
@@ -86,6 +87,13 @@ public final class TensorStorage: @unchecked Sendable {
     /// Whether a kernel may hold a copy derived from these contents (oneDNN's reordered weights),
     /// to be dropped when this storage is freed.
     var hasDerivedCopies = false
+
+    /// `contentVersion`, for a kernel about to keep a copy derived from these contents (reordered
+    /// weights): the copy is dropped when this storage is freed.
+    func versionForDerivedCopy() -> UInt64 {
+        hasDerivedCopies = true
+        return contentVersion
+    }
 
     /// glibc serves blocks above 128 KiB with fresh mmaps, so every activation would page-fault
     /// its memory in again (measured: most of a 2× bilinear upsample's time). Raising the mmap
@@ -109,7 +117,7 @@ public final class TensorStorage: @unchecked Sendable {
         precondition(count >= 0, "TensorStorage: negative count \(count)")
         _ = TensorStorage.allocatorTuned
         self.count = count
-        let raw = LargeBlockCache.allocate(bytes: count * 4)
+        let raw = LargeBlockCache.shared.allocate(bytes: count * 4)
             ?? UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         TensorMemory.allocated(count * 4)
@@ -128,10 +136,10 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if hasDerivedCopies { DNNLConvolution.forgetWeights(at: UInt(bitPattern: base)) }
+        if hasDerivedCopies { DNNLWeightCopies.forget(address: UInt(bitPattern: base)) }
         TensorMemory.freed(count * 4)
         scope?.freed(count * 4)
-        if !LargeBlockCache.free(UnsafeMutableRawPointer(base), bytes: count * 4) {
+        if !LargeBlockCache.shared.free(UnsafeMutableRawPointer(base), bytes: count * 4) {
             UnsafeMutableRawPointer(base).deallocate()
         }
     }
@@ -144,28 +152,41 @@ public final class TensorStorage: @unchecked Sendable {
 /// Large tensor buffers (1 MiB and more) live outside malloc's heap, each in its own mapping:
 /// in the heap, long-lived buffers (gradients, momentum, reordered weights) made between a step's
 /// transient activations left holes the heap never gave back: a ResNet-50 training step held 2 GB
-/// resident for 1.1 GB of live data. Freed blocks are kept, up to `capacity` bytes, for the next
+/// resident for 1.1 GB of live data. Freed blocks are kept for the next
 /// allocation of the same size (a training loop asks for the same sizes every step; a fresh mapping
-/// page-faults its memory in again); the rest are unmapped at once.
-public enum LargeBlockCache {
+/// page-faults its memory in again), up to a capacity.
+public final class LargeBlockCache: @unchecked Sendable {
+    /// The process's cache, holding up to 384 MiB, or `SEGBOOK_BLOCK_CACHE_MIB`.
+    public static let shared = LargeBlockCache(
+        capacity: (ProcessInfo.processInfo.environment["SEGBOOK_BLOCK_CACHE_MIB"].flatMap { Int($0) } ?? 384) << 20)
+
     static let minimumBytes = 1 << 20
-    /// Bytes of freed blocks the cache may hold (default 1 GiB; at the peak of a step most blocks
-    /// are in use, so this adds little to the peak resident size).
-    nonisolated(unsafe) public static var capacity = 1024 << 20
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var blocks: [Int: [UnsafeMutableRawPointer]] = [:]
-    nonisolated(unsafe) private static var held = 0
+    /// Bytes of freed blocks kept; beyond it the longest-held go first (the sizes an ended phase
+    /// asked for: a last batch size's, the trace's). Keeping every size ever freed (up to 1 GiB),
+    /// a U-Net's benchmark held 430 MiB of them unused at its training peak.
+    public let capacity: Int
+    private let lock = NSLock()
+    /// Kept blocks by size, each list in the order they were freed (`order` numbers them).
+    private var blocks: [Int: [(pointer: UnsafeMutableRawPointer, order: Int)]] = [:]
+    private var held = 0
+    private var freedCount = 0
+
+    public init(capacity: Int) { self.capacity = capacity }
+    deinit { releaseAll() }
 
     /// Bytes held for reuse now (not counted in `TensorMemory.liveBytes`).
-    public static var heldBytes: Int { lock.withLock { held } }
+    public var heldBytes: Int { lock.withLock { held } }
+    /// The sizes of the kept blocks, smallest first.
+    var heldSizes: [Int] { lock.withLock { blocks.flatMap { size, list in list.map { _ in size } }.sorted() } }
 
-    /// A page-aligned block of `bytes` (a kept one, or a new mapping); nil below `minimumBytes`.
-    static func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
-        guard bytes >= minimumBytes else { return nil }
+    /// A page-aligned block of `bytes` (the last freed one of that size, or a new mapping); nil
+    /// below `minimumBytes`.
+    func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes >= Self.minimumBytes else { return nil }
         let kept: UnsafeMutableRawPointer? = lock.withLock {
-            guard let p = blocks[bytes]?.popLast() else { return nil }
+            guard let block = blocks[bytes]?.popLast() else { return nil }
             held -= bytes
-            return p
+            return block.pointer
         }
         if let kept { return kept }
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
@@ -175,22 +196,27 @@ public enum LargeBlockCache {
     }
 
     /// Takes back a block from `allocate` (false: not one of its sizes, free it elsewhere).
-    static func free(_ p: UnsafeMutableRawPointer, bytes: Int) -> Bool {
-        guard bytes >= minimumBytes else { return false }
-        let kept = lock.withLock {
-            guard held + bytes <= capacity else { return false }
-            blocks[bytes, default: []].append(p)
+    func free(_ p: UnsafeMutableRawPointer, bytes: Int) -> Bool {
+        guard bytes >= Self.minimumBytes else { return false }
+        var evicted: [(UnsafeMutableRawPointer, Int)] = []
+        lock.withLock {
+            freedCount += 1
+            blocks[bytes, default: []].append((p, freedCount))
             held += bytes
-            return true
+            while held > capacity,
+                  let oldest = blocks.filter({ !$0.value.isEmpty }).min(by: { $0.value[0].order < $1.value[0].order })?.key {
+                evicted.append((blocks[oldest]!.removeFirst().pointer, oldest))
+                held -= oldest
+            }
         }
-        if !kept { munmap(p, bytes) }
+        for (pointer, size) in evicted { munmap(pointer, size) }
         return true
     }
 
     /// Unmaps every held block.
-    public static func releaseAll() {
+    public func releaseAll() {
         lock.withLock {
-            for (bytes, ps) in blocks { for p in ps { munmap(p, bytes) } }
+            for (bytes, list) in blocks { for block in list { munmap(block.pointer, bytes) } }
             blocks = [:]
             held = 0
         }

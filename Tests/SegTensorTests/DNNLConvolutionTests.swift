@@ -44,7 +44,7 @@ struct DNNLConvolutionTests {
         let conv = DNNLConvolution(g)
         data.withPointers { x, w, b, _ in
             output.withUnsafeMutableBufferPointer {
-                conv.forward(input: x, weight: w, weightsVersion: 0, bias: g.hasBias ? b : nil, output: $0.baseAddress!)
+                conv.forward(input: x, weight: w, weightsVersion: data.version, bias: g.hasBias ? b : nil, output: $0.baseAddress!)
             }
         }
         expectConvClose(output, DirectConvolution.forward(g, data), "forward \(g)")
@@ -61,7 +61,7 @@ struct DNNLConvolutionTests {
         var gradBias = [Float](repeating: .nan, count: g.outChannels)
         data.withPointers { x, w, _, dy in
             gradInput.withUnsafeMutableBufferPointer {
-                conv.backwardData(gradOutput: dy, weight: w, weightsVersion: 0, gradInput: $0.baseAddress!)
+                conv.backwardData(gradOutput: dy, weight: w, weightsVersion: data.version, gradInput: $0.baseAddress!)
             }
             gradWeight.withUnsafeMutableBufferPointer { gw in
                 gradBias.withUnsafeMutableBufferPointer { gb in
@@ -82,7 +82,7 @@ struct DNNLConvolutionTests {
             gradInput2.withUnsafeMutableBufferPointer { gi in
                 gradWeight2.withUnsafeMutableBufferPointer { gw in
                     gradBias2.withUnsafeMutableBufferPointer { gb in
-                        conv.backward(input: x, gradOutput: dy, weight: w, weightsVersion: 0,
+                        conv.backward(input: x, gradOutput: dy, weight: w, weightsVersion: data.version,
                                       gradInput: gi.baseAddress!, gradWeight: gw.baseAddress!,
                                       gradBias: g.hasBias ? gb.baseAddress! : nil)
                     }
@@ -108,33 +108,42 @@ struct DNNLConvolutionTests {
                 }
             }
         }
-        run(1)
+        run(data.version)
         expectConvClose(output, DirectConvolution.forward(g, data), "version 1")
         for i in data.weight.indices { data.weight[i] *= -0.5 }   // in place: same buffer
-        run(2)
+        run(TensorStorage.nextContentVersion())
         expectConvClose(output, DirectConvolution.forward(g, data), "version 2")
         for i in data.weight.indices { data.weight[i] += 0.25 }
         run(nil)
         expectConvClose(output, DirectConvolution.forward(g, data), "no version")
     }
 
-    @Test("a buffer's newer version replaces its reordered copy: training keeps one copy per layer")
+    @Test("a buffer's newer version refreshes its reordered copy, which primitives of one layout share")
     func newVersionReplacesTheCopy() {
         let g = ConvolutionGeometry(batch: 1, inChannels: 32, height: 8, width: 8, outChannels: 64, kernel: (3, 3),
                                     padding: (1, 1))
         let layers = [ConvData(g, seed: 11), ConvData(g, seed: 12)]
         let conv = DNNLConvolution(g)
-        var output = [Float](repeating: 0, count: g.outputCount)
-        for step in 0..<5 {                                   // five optimizer steps, two layers
-            for (i, data) in layers.enumerated() {
-                data.withPointers { x, w, _, _ in
-                    output.withUnsafeMutableBufferPointer {
-                        conv.forward(input: x, weight: w, weightsVersion: UInt64(10 * step + i), output: $0.baseAddress!)
+        let other = DNNLConvolution(ConvolutionGeometry(batch: 2, inChannels: 32, height: 8, width: 8, outChannels: 64,
+                                                        kernel: (3, 3), padding: (1, 1)))
+        var addresses: [UInt] = []
+        for _ in 0..<5 {                                      // five optimizer steps, two layers, two batch sizes
+            for data in layers {
+                let version = TensorStorage.nextContentVersion()
+                for conv in [conv, other] {
+                    data.withPointers { x, w, _, _ in
+                        addresses.append(UInt(bitPattern: w))
+                        let input = [Float](repeating: 1, count: conv.geometry.inputCount)
+                        var output = [Float](repeating: 0, count: conv.geometry.outputCount)
+                        output.withUnsafeMutableBufferPointer {
+                            conv.forward(input: input, weight: w, weightsVersion: version, output: $0.baseAddress!)
+                        }
                     }
                 }
             }
         }
-        #expect(conv.forwardWeightCopies == 2)                  // one per layer (8 kept before)
+        // One copy per layer, shared by both batch sizes (per primitive and version, 8 were kept each).
+        for address in Set(addresses) { #expect(DNNLWeightCopies.count(of: address) == 1) }
     }
 
     @Test("layers sharing a geometry keep their own reordered weights")
@@ -148,7 +157,7 @@ struct DNNLConvolutionTests {
                 var output = [Float](repeating: .nan, count: g.outputCount)
                 data.withPointers { x, w, _, _ in
                     output.withUnsafeMutableBufferPointer {
-                        conv.forward(input: x, weight: w, weightsVersion: UInt64(100 + i), output: $0.baseAddress!)
+                        conv.forward(input: x, weight: w, weightsVersion: data.version, output: $0.baseAddress!)
                     }
                 }
                 expectConvClose(output, DirectConvolution.forward(g, data), "round \(round), layer \(i)")
@@ -182,6 +191,9 @@ struct ConvData {
     var weight: [Float]
     var bias: [Float]
     var gradOutput: [Float]
+    /// The weights' contents version, unique in the process as a storage's is (reordered copies
+    /// are kept per buffer address and version, and a freed array's address comes back).
+    let version = TensorStorage.nextContentVersion()
 
     init(_ g: ConvolutionGeometry, seed: UInt64) {
         var state = seed

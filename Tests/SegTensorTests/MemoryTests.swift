@@ -96,3 +96,32 @@ import Testing
         }
     }
 }
+
+@Suite("Large blocks and reordered weights")
+struct LargeBlocks {
+    @Test("a freed block is reused for its size; past the capacity the longest-held are unmapped first")
+    func cacheKeepsTheRecentBlocksUpToItsCapacity() {
+        let page = 4096, base = 1 << 20
+        let cache = LargeBlockCache(capacity: 3 * base + 9 * page)   // the last three fit
+        let sizes = (1...4).map { base + $0 * page }
+        let blocks = sizes.map { cache.allocate(bytes: $0)! }
+        for (p, size) in zip(blocks, sizes) { #expect(cache.free(p, bytes: size)) }
+        #expect(cache.heldSizes == Array(sizes.dropFirst()))   // the first freed went
+        #expect(cache.heldBytes <= cache.capacity)
+        #expect(cache.allocate(bytes: sizes[3]) == blocks[3])
+        #expect(cache.allocate(bytes: base - 1) == nil)         // small blocks are malloc's
+    }
+
+    @Test("reordered weights are dropped with the weights' storage")
+    func weightCopiesGoWithTheirTensor() {
+        var address: UInt = 0
+        do {
+            var g = SeededGenerator(seed: 4)
+            let w = Tensor.randn([64, 32, 3, 3], generator: &g)
+            _ = Tensor.randn([1, 32, 8, 8], generator: &g).conv2d(weight: w, padding: 1)
+            address = UInt(bitPattern: w.storage.base)
+            #expect(DNNLWeightCopies.count(of: address) == 1)   // avx512: blocked, not the caller's layout
+        }
+        #expect(DNNLWeightCopies.count(of: address) == 0)
+    }
+}

@@ -110,6 +110,8 @@ public enum OpsBenchmark {
         let training = DNNLConvolution(g)
         let input = filled(g.inputCount, seed: 1)
         let weight = filled(g.weightCount, seed: 2)
+        let weightsVersion = TensorStorage.nextContentVersion()
+        defer { DNNLWeightCopies.forget(address: UInt(bitPattern: weight)) }
         let gradOutput = filled(g.outputCount, seed: 3)
         let gradInput = UnsafeMutablePointer<Float>.allocate(capacity: g.inputCount)
         let gradWeight = UnsafeMutablePointer<Float>.allocate(capacity: g.weightCount)
@@ -122,14 +124,14 @@ public enum OpsBenchmark {
         let output = TensorStorage(count: g.outputCount)
         inference.markHoldingSourceLayout(heldInput)
         let forwardSeconds = time({
-            inference.forward(input: heldInput, weight: weight, weightsVersion: 0, bias: nil, residual: nil, output: output)
+            inference.forward(input: heldInput, weight: weight, weightsVersion: weightsVersion, bias: nil, residual: nil, output: output)
         }, repeats: repeats)
         let rowMajorSeconds = time({
-            inference.forward(input: rowMajorInput, weight: weight, weightsVersion: 0, bias: nil, residual: nil, output: output)
+            inference.forward(input: rowMajorInput, weight: weight, weightsVersion: weightsVersion, bias: nil, residual: nil, output: output)
             _ = output.pointer   // the reorder back to row-major
         }, repeats: repeats)
         let backwardSeconds = time({
-            training.backward(input: input, gradOutput: gradOutput, weight: weight, weightsVersion: 0,
+            training.backward(input: input, gradOutput: gradOutput, weight: weight, weightsVersion: weightsVersion,
                               gradInput: gradInput, gradWeight: gradWeight)
         }, repeats: repeats)
         let flops = g.forwardFLOPs

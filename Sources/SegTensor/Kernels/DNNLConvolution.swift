@@ -75,7 +75,7 @@ public struct ConvolutionGeometry: Hashable, Sendable, CustomStringConvertible {
 
 /// Which caller weights a cached reorder was made from: the buffer and the caller's version of its
 /// contents. A caller gives new contents a new version (an optimizer step, a checkpoint load), so an
-/// unchanged pair means the reordered copy is still valid. The last few pairs stay cached.
+/// unchanged pair means the reordered copy is still valid (`DNNLWeightCopies`).
 public struct DNNLWeightsIdentity: Hashable, Sendable {
     public var address: UInt
     public var version: UInt64
@@ -116,9 +116,8 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     private let forwardPrimitive: DNNLPrimitive
     private let forwardSource: DNNLBoundary
-    private let forwardWeights: DNNLWeightsCache
-    /// Reordered weight copies the forward primitive holds (0 when its layout is the caller's).
-    var forwardWeightCopies: Int { DNNLRuntime.shared.locked { forwardWeights.count } }
+    /// The weights' crossing into the forward primitive's layout (copies kept in `DNNLWeightCopies`).
+    private let forwardWeights: DNNLBoundary
     private let forwardBias: DNNLBoundary?
     private let forwardDestination: DNNLBoundary
 
@@ -158,17 +157,6 @@ public final class DNNLConvolution: @unchecked Sendable {
     }
 
     public static var cachedCount: Int { DNNLRuntime.shared.locked { cache.count } }
-
-    /// Drops the reordered weights copied from the buffer at `address` (it is being freed: an
-    /// inference's folded weights), so that they do not stay resident until evicted.
-    static func forgetWeights(at address: UInt) {
-        DNNLRuntime.shared.locked {
-            for conv in cache.values {
-                conv.forwardWeights.forget(address: address)
-                conv.backwardDataState?.weights.forget(address: address)
-            }
-        }
-    }
 
     // MARK: Descriptors
 
@@ -267,8 +255,8 @@ public final class DNNLConvolution: @unchecked Sendable {
         }
         forwardPrimitive = primitive
         forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 0)
-        forwardWeights = DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
-                                                       slot: DNNLRuntime.weightsSlot))
+        forwardWeights = DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
+                                      slot: DNNLRuntime.weightsSlot)
         forwardBias = geometry.hasBias
             ? DNNLBoundary(user: plain.bias, inner: dnnlQueryDesc(primitive.desc, dnnl_query_weights_md, 1), toInner: true)
             : nil
@@ -311,7 +299,8 @@ public final class DNNLConvolution: @unchecked Sendable {
                          bias: UnsafePointer<Float>?, destination: dnnl_memory_t) {
         precondition((bias != nil) == geometry.hasBias,
                      "conv2d: geometry \(geometry) \(geometry.hasBias ? "needs" : "has no") bias")
-        let weights = forwardWeights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
+        let weights = DNNLWeightCopies.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) },
+                                              boundary: forwardWeights)
         var args: [(Int32, dnnl_memory_t)] = [(DNNLArg.src, source), (DNNLArg.weights, weights), (DNNLArg.dst, destination)]
         if let bias, let forwardBias {
             let b = forwardBias.bind(bias)
@@ -386,9 +375,9 @@ public final class DNNLConvolution: @unchecked Sendable {
     private final class BackwardData {
         let primitive: DNNLPrimitive
         let diffDst: DNNLBoundary
-        let weights: DNNLWeightsCache
+        let weights: DNNLBoundary
         let diffSrc: DNNLBoundary
-        init(primitive: DNNLPrimitive, diffDst: DNNLBoundary, weights: DNNLWeightsCache, diffSrc: DNNLBoundary) {
+        init(primitive: DNNLPrimitive, diffDst: DNNLBoundary, weights: DNNLBoundary, diffSrc: DNNLBoundary) {
             self.primitive = primitive; self.diffDst = diffDst; self.weights = weights; self.diffSrc = diffSrc
         }
     }
@@ -411,8 +400,8 @@ public final class DNNLConvolution: @unchecked Sendable {
         let state = BackwardData(
             primitive: primitive,
             diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true, slot: 0),
-            weights: DNNLWeightsCache(DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
-                                                   slot: DNNLRuntime.weightsSlot)),
+            weights: DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
+                                  slot: DNNLRuntime.weightsSlot),
             diffSrc: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_diff_src_md), toInner: false, slot: 1))
         backwardDataState = state
         return state
@@ -431,7 +420,8 @@ public final class DNNLConvolution: @unchecked Sendable {
 
     private func runBackwardData(_ state: BackwardData, diffDst: dnnl_memory_t, weight: UnsafePointer<Float>,
                                  weightsVersion: UInt64?, gradInput: UnsafeMutablePointer<Float>) {
-        let weights = state.weights.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) })
+        let weights = DNNLWeightCopies.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) },
+                                              keep: false, boundary: state.weights)
         let diffSrc = state.diffSrc.bind(gradInput)
         DNNLRuntime.shared.execute(state.primitive,
                                    [(DNNLArg.diffDst, diffDst), (DNNLArg.weights, weights), (DNNLArg.diffSrc, diffSrc)],

@@ -166,7 +166,7 @@ final class DNNLAlignedBuffer {
     /// are (`LargeBlockCache`): long-lived, they would otherwise pin holes in the heap.
     init(byteCount: Int) {
         let size = max(byteCount, 64)
-        if let mapped = LargeBlockCache.allocate(bytes: size) {
+        if let mapped = LargeBlockCache.shared.allocate(bytes: size) {
             raw = mapped
         } else {
             var pointer: UnsafeMutableRawPointer?
@@ -180,7 +180,7 @@ final class DNNLAlignedBuffer {
     }
 
     deinit {
-        if !LargeBlockCache.free(raw, bytes: byteCount) { free(raw) }
+        if !LargeBlockCache.shared.free(raw, bytes: byteCount) { free(raw) }
     }
 }
 
@@ -371,56 +371,56 @@ final class DNNLHeldLayout {
     }
 }
 
-/// Weights in a primitive's layout, reordered once per weights identity and kept for the few most
-/// recently used identities: layers that share a geometry (the repeated blocks of a ResNet stage)
-/// each keep their reordered copy instead of evicting each other's.
-final class DNNLWeightsCache {
-    let boundary: DNNLBoundary
-    private var entries: [DNNLWeightsIdentity: (memory: DNNLMemory, lastUse: Int)] = [:]
-    private var clock = 0
-    let capacity: Int
-
-    init(_ boundary: DNNLBoundary, capacity: Int = 8) {
-        self.boundary = boundary
-        self.capacity = capacity
+/// Weights in the layouts primitives read them in: one copy per caller buffer and layout, shared by
+/// every primitive that asks for that layout (the same layer at two batch sizes; training's
+/// forward after the trace's), refreshed in place when the caller's contents change (an optimizer
+/// step), and dropped when the caller's buffer is freed (`TensorStorage.hasDerivedCopies`).
+/// Kept per primitive, a layer's weights were copied once per batch size and direction, and stale
+/// copies stayed until evicted: about five copies of every weight during a U-Net's benchmark.
+/// Use under the runtime's lock.
+enum DNNLWeightCopies {
+    private struct Copy {
+        let memory: DNNLMemory
+        var version: UInt64
     }
+    nonisolated(unsafe) private static var copies: [UInt: [Copy]] = [:]
 
-    var count: Int { entries.count }
-
-    /// Drops the copies made from the buffer at `address`.
-    func forget(address: UInt) {
-        for key in entries.keys where key.address == address { entries[key] = nil }
-    }
-
-    /// The memory holding `weight` in the primitive's layout; reorders only when `identity` is nil
-    /// or not cached.
-    func memory(for weight: UnsafePointer<Float>, identity: DNNLWeightsIdentity?) -> dnnl_memory_t {
+    /// The memory holding `weight` in `boundary`'s inner layout: a kept copy of this version in that
+    /// layout if there is one; else, with `keep`, one made (or refreshed) and kept; else a
+    /// reorder into the transient weights slot, as always when `identity` is nil. Training's
+    /// backward-data convolution reads another layout than its forward: a kept copy of it would
+    /// be one more weights-sized buffer for a reorder that costs about 1 % of a step.
+    static func memory(for weight: UnsafePointer<Float>, identity: DNNLWeightsIdentity?, keep: Bool = true,
+                       boundary: DNNLBoundary) -> dnnl_memory_t {
         boundary.user.bind(weight)
-        guard boundary.needsReorder else { return boundary.user.handle }
-        guard let identity else {
-            _ = boundary.bind(weight)   // the transient slot
+        guard let inner = boundary.inner else { return boundary.user.handle }
+        var list = identity.flatMap { copies[$0.address] } ?? []
+        if let copy = list.first(where: { $0.version == identity?.version && dnnlEqual($0.memory.desc, inner.desc) }) {
+            return copy.memory.handle
+        }
+        guard let identity, keep else {
+            _ = boundary.bind(weight)
             boundary.importUser()
-            return boundary.inner!.handle
+            return inner.handle
         }
-        clock += 1
-        if let entry = entries[identity] {
-            entries[identity] = (entry.memory, clock)
-            return entry.memory.handle
-        }
-        let target: DNNLMemory
-        if let stale = entries.first(where: { $0.key.address == identity.address }) {
-            // The same buffer with older contents (the weights after an optimizer step): that copy
-            // is dead, reuse it. Kept, every training step added a copy until the capacity.
-            entries[stale.key] = nil
-            target = stale.value.memory
-        } else if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-            entries[oldest.key] = nil
-            target = oldest.value.memory
-        } else {
-            target = DNNLMemory(owning: boundary.inner!.desc)
-        }
-        boundary.importUser(into: target)
-        entries[identity] = (target, clock)
-        return target.handle
+        // New contents: copies in other layouts are stale too (an inference layout once training
+        // has stepped the weights); dropped, rather than kept resident until the buffer is freed.
+        list.removeAll { $0.version != identity.version && !dnnlEqual($0.memory.desc, inner.desc) }
+        let i = list.firstIndex { dnnlEqual($0.memory.desc, inner.desc) } ?? {
+            list.append(Copy(memory: DNNLMemory(owning: inner.desc), version: identity.version))
+            return list.count - 1
+        }()
+        boundary.importUser(into: list[i].memory)
+        list[i].version = identity.version
+        copies[identity.address] = list
+        return list[i].memory.handle
     }
+
+    /// Drops the copies made from the buffer at `address` (it is being freed).
+    static func forget(address: UInt) {
+        DNNLRuntime.shared.locked { _ = copies.removeValue(forKey: address) }
+    }
+
+    /// How many copies of the buffer at `address` are kept.
+    static func count(of address: UInt) -> Int { DNNLRuntime.shared.locked { copies[address]?.count ?? 0 } }
 }

@@ -212,7 +212,7 @@ public enum Conv2dKernel {
                                  residual: TensorStorage?, relu: Bool, output: TensorStorage) {
         let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
         if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
-            conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.contentVersion,
+            conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
                          bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
             return
         }

@@ -16,14 +16,14 @@ extension Tensor {
         }
         let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let s = TensorStorage(count: g.outputCount)
-        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion, bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
+        Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.versionForDerivedCopy(), bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
         let (x, w) = (self, weight)
         let inputs = bias.map { [x, w, $0] } ?? [x, w]
         return Tensor.record("conv2d", s, shape: [g.batch, g.outChannels, g.outHeight, g.outWidth], inputs: inputs) { dy, _ in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             if x.requiresGrad {
                 let st = TensorStorage(count: g.inputCount)
-                Conv2dKernel.backwardData(g, gradOutput: dy.pointer, weight: w.pointer, weightsVersion: w.storage.contentVersion,
+                Conv2dKernel.backwardData(g, gradOutput: dy.pointer, weight: w.pointer, weightsVersion: w.storage.versionForDerivedCopy(),
                                           gradInput: st.pointer)
                 gx = Tensor(storage: st, shape: x.shape)
             }
@@ -49,7 +49,6 @@ extension Tensor {
         let shape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
         if let residual { precondition(residual.shape == shape, "conv2dInference: residual \(residual.shape), output \(shape)") }
         let s = TensorStorage(count: g.outputCount)
-        weight.storage.hasDerivedCopies = true
         Conv2dKernel.forwardInference(g, input: storage, weight: weight.storage, bias: bias?.storage, residual: residual?.storage,
                                       relu: relu, output: s)
         return Tensor(storage: s, shape: shape)
@@ -106,7 +105,7 @@ extension Tensor {
                                dilationH: dilation.0, dilationW: dilation.1, groups: groups)
         precondition(g.outHeight == shape[2] && g.outWidth == shape[3], "convTranspose2d: inconsistent geometry for input \(shape)")
         let s = TensorStorage(count: g.inputCount)
-        Conv2dKernel.backwardData(g, gradOutput: pointer, weight: weight.pointer, weightsVersion: weight.storage.contentVersion,
+        Conv2dKernel.backwardData(g, gradOutput: pointer, weight: weight.pointer, weightsVersion: weight.storage.versionForDerivedCopy(),
                                   gradInput: s.pointer)
         if let bias {
             let plane = oh * ow
@@ -124,7 +123,7 @@ extension Tensor {
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             if x.requiresGrad {
                 let st = TensorStorage(count: g.outputCount)
-                Conv2dKernel.forward(g, input: dy.pointer, weight: w.pointer, weightsVersion: w.storage.contentVersion,
+                Conv2dKernel.forward(g, input: dy.pointer, weight: w.pointer, weightsVersion: w.storage.versionForDerivedCopy(),
                                      bias: nil, output: st.pointer)
                 gx = Tensor(storage: st, shape: x.shape)
             }
