@@ -32,6 +32,19 @@ import Testing
         #expect((2 / Tensor([1, 4])).scalars == [2, 0.5])
     }
 
+    /// Permutes between [N, C, H, W] and [N, H, W, C] run as tiled transposes: sides that are not
+    /// multiples of the tile, and a batch, against the index arithmetic.
+    @Test func permuteToAndFromChannelsLast() {
+        let (n, c, h, w) = (2, 37, 5, 9)
+        let x = Tensor(shape: [n, c, h, w], scalars: (0..<(n * c * h * w)).map(Float.init))
+        let last = x.permuted(0, 2, 3, 1)
+        #expect(last.shape == [n, h, w, c])
+        var expected: [Float] = []
+        for b in 0..<n { for i in 0..<h { for j in 0..<w { for k in 0..<c { expected.append(Float(((b * c + k) * h + i) * w + j)) } } } }
+        #expect(last.scalars == expected)
+        #expect(last.permuted(0, 3, 1, 2).scalars == x.scalars)
+    }
+
     @Test func seededGeneratorIsDeterministic() {
         var g1 = SeededGenerator(seed: 42), g2 = SeededGenerator(seed: 42)
         #expect(Tensor.randn([10], generator: &g1).scalars == Tensor.randn([10], generator: &g2).scalars)

@@ -201,6 +201,10 @@ func stridedCopy(_ shape: [Int], _ src: UnsafePointer<Float>, _ srcStrides: [Int
     let (dims, st) = coalesce(shape, [srcStrides, dstStrides])
     let inner = dims.last!
     let ss = st[0].last!, ds = st[1].last!
+    if dims.count >= 2, ds == 1, ss != 1, st[0][dims.count - 2] == 1 {
+        transposeCopy(dims, st, src, dst)
+        return
+    }
     let outer = total / inner
     Parallel.forChunks(outer, grain: max(1, (1 << 15) / inner)) { r in
         forEachOuter(dims, st, range: r) { _, off in
@@ -209,6 +213,38 @@ func stridedCopy(_ shape: [Int], _ src: UnsafePointer<Float>, _ srcStrides: [Int
                 d.update(from: s, count: inner)
             } else {
                 for i in 0..<inner { d[i * ds] = s[i * ss] }
+            }
+        }
+    }
+}
+
+/// `stridedCopy` where the destination's last axis reads the source with a stride and the axis
+/// before it reads the source contiguously: a batch of matrix transposes (a permute between
+/// [N, C, H·W] and [N, H·W, C], as transformers flatten feature maps). Copied in 32×32 tiles, so
+/// every cache line read or written is used whole; element by element, one of the two sides
+/// touched a new line per element (measured: most of SegFormer's permute time).
+private func transposeCopy(_ dims: [Int], _ st: [[Int]], _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+    let n = dims.count, tile = 32
+    let (rows, cols) = (dims[n - 2], dims[n - 1])
+    let (sColumn, dRow) = (st[0][n - 1], st[1][n - 2])
+    let rowTiles = (rows + tile - 1) / tile
+    let batchDims = Array(dims.prefix(n - 2)) + [1]   // forEachOuter's last axis is the inner one
+    let batchStrides = st.map { Array($0.prefix(n - 2)) + [0] }
+    let batches = batchDims.product
+    Parallel.forChunks(batches * rowTiles, grain: max(1, (1 << 15) / (tile * cols))) { range in
+        for t in range {
+            let b = t / rowTiles, r0 = (t % rowTiles) * tile, r1 = min(r0 + tile, rows)
+            var offsets = [0, 0]
+            forEachOuter(batchDims, batchStrides, range: b..<(b + 1)) { _, off in offsets = off }
+            let s = src + offsets[0], d = dst + offsets[1]
+            var c0 = 0
+            while c0 < cols {
+                let c1 = min(c0 + tile, cols)
+                for r in r0..<r1 {
+                    let dr = d + r * dRow, sr = s + r
+                    for c in c0..<c1 { dr[c] = sr[c * sColumn] }
+                }
+                c0 = c1
             }
         }
     }

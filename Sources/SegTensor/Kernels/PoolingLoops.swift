@@ -160,8 +160,14 @@ enum PoolingLoops {
                     }
                     for oy in 0..<oh {
                         let out = y + oy * ow
-                        out.update(repeating: 0, count: ow)
-                        for a in 0..<ta { axpy(yw[oy * ta + a], tmp + yi[oy * ta + a] * ow, out, ow) }
+                        if ta == 2 {   // bilinear: each output row written once
+                            let (w0, w1) = (yw[oy * 2], yw[oy * 2 + 1])
+                            let (r0, r1) = (tmp + yi[oy * 2] * ow, tmp + yi[oy * 2 + 1] * ow)
+                            for i in 0..<ow { out[i] = w0 * r0[i] + w1 * r1[i] }
+                        } else {
+                            out.update(repeating: 0, count: ow)
+                            for a in 0..<ta { axpy(yw[oy * ta + a], tmp + yi[oy * ta + a] * ow, out, ow) }
+                        }
                     }
                 } else {
                     let g = src + p * oh * ow, gx = dst + p * h * w
