@@ -61,6 +61,11 @@ public enum Trace {
         isActive ? Thread.current.threadDictionary[key] as? TraceRecorder : nil
     }
 
+    /// Whether inference may take its fused paths (one oneDNN call for several ops, layouts kept
+    /// between them) on this thread: not while it traces, unless the trace asked for fused calls
+    /// (a timing profile). Another thread's trace does not count.
+    public static var allowsFusionHere: Bool { current?.allowsFusion ?? true }
+
     /// Runs `body` with tracing on for this thread; returns its value and the recorded events.
     public static func recording<T>(allowingFusion: Bool = false, _ body: () throws -> T) rethrows -> (value: T, recorder: TraceRecorder) {
         let recorder = TraceRecorder(allowsFusion: allowingFusion)

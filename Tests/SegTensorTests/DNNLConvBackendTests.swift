@@ -102,4 +102,46 @@ struct HeldLayoutTests {
         #expect(held.storage.layout == nil)
         expectConvClose(values, x.conv2d(weight: w1, padding: 1).detached().scalars, "converted back")
     }
+
+    /// Max pooling reads the held layout and leaves its result in it (`DNNLMaxPooling`), with
+    /// PyTorch's output sizes: floor and ceil mode, padding, odd sides.
+    @Test(arguments: [(2, 2, 0, false), (3, 2, 1, false), (3, 2, 1, true), (2, 2, 0, true), (3, 1, 1, false)])
+    func maxPoolingStaysInTheLayout(_ window: (kernel: Int, stride: Int, padding: Int, ceil: Bool)) {
+        var gen = SeededGenerator(seed: 10)
+        let x = Tensor.randn([2, 16, 13, 11], generator: &gen)
+        let w = Tensor.randn([32, 16, 3, 3], generator: &gen) * 0.1
+        let next = Tensor.randn([16, 32, 3, 3], generator: &gen) * 0.1
+        func pooled(_ h: Tensor) -> Tensor {
+            h.maxPool2d(kernelSize: window.kernel, stride: window.stride, padding: window.padding, ceilMode: window.ceil)
+        }
+        let taped = pooled(x.conv2d(weight: w, padding: 1))
+        let inference = noGrad { pooled(x.conv2d(weight: w, padding: 1)) }
+        #expect(inference.shape == taped.shape)
+        #expect(inference.storage.layout != nil, "the pooled map should stay in oneDNN's layout")
+        // The next convolution reads it as it is.
+        let after = noGrad { inference.conv2d(weight: next, padding: 1) }
+        expectConvClose(after.scalars, taped.conv2d(weight: next, padding: 1).detached().scalars, "a convolution after the pooling")
+        expectConvClose(inference.scalars, taped.detached().scalars, "pooled in the held layout")
+    }
+
+    /// Channel concat joins held and row-major inputs in oneDNN (`DNNLConcat`), and the next
+    /// convolution reads the result as it is.
+    @Test func concatJoinsHeldAndRowMajorInputs() {
+        var gen = SeededGenerator(seed: 11)
+        let x = Tensor.randn([2, 16, 9, 10], generator: &gen)
+        let plain = Tensor.randn([2, 16, 9, 10], generator: &gen)
+        let w = Tensor.randn([32, 16, 3, 3], generator: &gen) * 0.1
+        let next = Tensor.randn([8, 80, 3, 3], generator: &gen) * 0.1
+        func joined() -> Tensor {
+            let held = x.conv2d(weight: w, padding: 1)
+            return Tensor.concat([held, plain, held], axis: 1)
+        }
+        let taped = joined()
+        let inference = noGrad { joined() }
+        #expect(inference.shape == [2, 80, 9, 10])
+        #expect(inference.storage.layout != nil, "the joined map should be in oneDNN's layout")
+        let after = noGrad { inference.conv2d(weight: next, padding: 1) }
+        expectConvClose(after.scalars, taped.conv2d(weight: next, padding: 1).detached().scalars, "a convolution after the concat")
+        expectConvClose(inference.scalars, taped.detached().scalars, "joined in oneDNN")
+    }
 }

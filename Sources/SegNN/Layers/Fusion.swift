@@ -16,7 +16,7 @@ struct FoldedConvolution {
 
 /// Whether inference fusion may run now: no gradient recorded, and no trace unless it asked for
 /// fused calls (a timing profile does; a diagram's or FLOP count's trace does not).
-var fusionAllowed: Bool { !isGradEnabled && (!Trace.isActive || Trace.current?.allowsFusion ?? true) }
+var fusionAllowed: Bool { !isGradEnabled && Trace.allowsFusionHere }
 
 extension BatchNorm2d {
     /// Whether this batch norm is a fixed per-channel affine map now (eval mode, running statistics).

@@ -408,20 +408,23 @@ public final class DNNLConvolution: @unchecked Sendable {
     }
 
     /// `gradInput = ∂L/∂input` given `gradOutput = ∂L/∂output` (overwritten, not accumulated).
+    /// `keepWeights`: keep the weights reordered for the next call (a transposed convolution's
+    /// forward, which is this); a training backward reorders them per call instead.
     public func backwardData(gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>, weightsVersion: UInt64? = nil,
-                             gradInput: UnsafeMutablePointer<Float>) {
+                             keepWeights: Bool = false, gradInput: UnsafeMutablePointer<Float>) {
         DNNLRuntime.shared.locked {
             let state = backwardData()
             let diffDst = state.diffDst.bind(gradOutput)
             state.diffDst.importUser()
-            runBackwardData(state, diffDst: diffDst, weight: weight, weightsVersion: weightsVersion, gradInput: gradInput)
+            runBackwardData(state, diffDst: diffDst, weight: weight, weightsVersion: weightsVersion, keepWeights: keepWeights,
+                            gradInput: gradInput)
         }
     }
 
     private func runBackwardData(_ state: BackwardData, diffDst: dnnl_memory_t, weight: UnsafePointer<Float>,
-                                 weightsVersion: UInt64?, gradInput: UnsafeMutablePointer<Float>) {
+                                 weightsVersion: UInt64?, keepWeights: Bool = false, gradInput: UnsafeMutablePointer<Float>) {
         let weights = DNNLWeightCopies.memory(for: weight, identity: weightsVersion.map { DNNLWeightsIdentity(weight, version: $0) },
-                                              keep: false, boundary: state.weights)
+                                              keep: keepWeights, boundary: state.weights)
         let diffSrc = state.diffSrc.bind(gradInput)
         DNNLRuntime.shared.execute(state.primitive,
                                    [(DNNLArg.diffDst, diffDst), (DNNLArg.weights, weights), (DNNLArg.diffSrc, diffSrc)],

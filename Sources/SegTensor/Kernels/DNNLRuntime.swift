@@ -82,6 +82,8 @@ enum DNNLArg {
     static let diffDst: Int32 = 145
     static let diffWeights: Int32 = 161
     static let diffBias: Int32 = 169
+    /// The first of several sources (a concat's); the i-th is this + i.
+    static let multipleSource: Int32 = 1024
     static let from: Int32 = 1
     static let to: Int32 = 17
 }
@@ -236,20 +238,25 @@ final class DNNLPrimitive {
     /// scratchpad, used under the runtime's lock, is safe from any thread.
     let scratchpad: DNNLMemory?
 
+    /// The primitive of a primitive descriptor (which it then owns).
+    init(descriptor pd: dnnl_primitive_desc_t, _ what: String) {
+        var primitive: dnnl_primitive_t?
+        dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(\(what))")
+        self.desc = pd
+        self.primitive = primitive!
+        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd)
+    }
+
     /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops;
     /// `postOps`: what runs on the result in the same pass, destroyed by the caller).
-    init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, postOps: dnnl_post_ops_t? = nil, _ what: String) {
+    convenience init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, postOps: dnnl_post_ops_t? = nil, _ what: String) {
         let attr = DNNLPrimitive.userScratchpadAttr()
         defer { dnnl_primitive_attr_destroy(attr) }
         if let postOps { dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops(\(what))") }
         var pd: dnnl_primitive_desc_t?
         dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLRuntime.shared.engine, hint?.desc),
                   "dnnl_primitive_desc_create(\(what))")
-        var primitive: dnnl_primitive_t?
-        dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(\(what))")
-        self.desc = pd!
-        self.primitive = primitive!
-        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
+        self.init(descriptor: pd!, what)
     }
 
     private static func userScratchpadAttr() -> dnnl_primitive_attr_t {
@@ -265,7 +272,7 @@ final class DNNLPrimitive {
     }
 
     /// A reorder from layout `from` to layout `to`.
-    init(reorderFrom from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) {
+    convenience init(reorderFrom from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) {
         let engine = DNNLRuntime.shared.engine
         var src = from, dst = to
         var pd: dnnl_primitive_desc_t?
@@ -273,11 +280,19 @@ final class DNNLPrimitive {
         defer { dnnl_primitive_attr_destroy(attr) }
         dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, attr),
                   "dnnl_reorder_primitive_desc_create")
-        var primitive: dnnl_primitive_t?
-        dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create(reorder)")
-        self.desc = pd!
-        self.primitive = primitive!
-        self.scratchpad = DNNLPrimitive.scratchpadMemory(pd!)
+        self.init(descriptor: pd!, "reorder")
+    }
+
+    /// A concatenation of `sources` along `axis` into `destination` (whose format may be `any`).
+    convenience init(concatenating sources: [dnnl_memory_desc_t], axis: Int, into destination: dnnl_memory_desc_t, _ what: String) {
+        var dst = destination
+        var pd: dnnl_primitive_desc_t?
+        let attr = DNNLPrimitive.userScratchpadAttr()
+        defer { dnnl_primitive_attr_destroy(attr) }
+        dnnlCheck(dnnl_concat_primitive_desc_create(&pd, &dst, Int32(sources.count), Int32(axis), sources, attr,
+                                                    DNNLRuntime.shared.engine),
+                  "dnnl_concat_primitive_desc_create(\(what))")
+        self.init(descriptor: pd!, what)
     }
 
     func query(_ what: dnnl_query_t) -> dnnl_memory_desc_t { dnnlQueryDesc(desc, what) }

@@ -222,9 +222,10 @@ public enum Conv2dKernel {
         if relu { for i in 0..<g.outputCount { y[i] = max(y[i], 0) } }
     }
     public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                    weightsVersion: UInt64? = nil, gradInput: UnsafeMutablePointer<Float>) {
+                                    weightsVersion: UInt64? = nil, keepWeights: Bool = false, gradInput: UnsafeMutablePointer<Float>) {
         if let conv = oneDNN(g, hasBias: false) {
-            conv.backwardData(gradOutput: gradOutput, weight: weight, weightsVersion: weightsVersion, gradInput: gradInput)
+            conv.backwardData(gradOutput: gradOutput, weight: weight, weightsVersion: weightsVersion, keepWeights: keepWeights,
+                              gradInput: gradInput)
         } else {
             Im2colConv2d.backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
         }

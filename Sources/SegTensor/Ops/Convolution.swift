@@ -10,8 +10,8 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int), padding: (Int, Int),
                        dilation: (Int, Int), groups: Int = 1) -> Tensor {
         // Without a tape (inference), the output may stay in oneDNN's layout for the next
-        // convolution; a trace still records the op.
-        if !isGradEnabled && !Trace.isActive {
+        // convolution; a trace on this thread still records the op.
+        if !isGradEnabled && Trace.current == nil {
             return conv2dInference(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
@@ -106,7 +106,7 @@ extension Tensor {
         precondition(g.outHeight == shape[2] && g.outWidth == shape[3], "convTranspose2d: inconsistent geometry for input \(shape)")
         let s = TensorStorage(count: g.inputCount)
         Conv2dKernel.backwardData(g, gradOutput: pointer, weight: weight.pointer, weightsVersion: weight.storage.versionForDerivedCopy(),
-                                  gradInput: s.pointer)
+                                  keepWeights: true, gradInput: s.pointer)
         if let bias {
             let plane = oh * ow
             for n in 0..<g.batch {

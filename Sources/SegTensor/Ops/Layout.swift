@@ -126,6 +126,14 @@ extension Tensor {
         var outShape = first.shape
         outShape[ax] = tensors.reduce(0) { $0 + $1.shape[ax] }
         let s = TensorStorage(count: outShape.product)
+        // Inference, channels of convolutions' outputs still in oneDNN's layout: joined in it.
+        if ax == 1, first.rank == 4, !isGradEnabled, Trace.allowsFusionHere,
+           tensors.contains(where: { $0.storage.layout != nil }),
+           DNNLConcat.forward(tensors.map(\.storage), shapes: tensors.map(\.shape), output: s, outputShape: outShape) {
+            return record("concat", s, shape: outShape, inputs: tensors) { _, _ in
+                preconditionFailure("concat: the inference concat records no gradient")
+            }
+        }
         let outStrides = outShape.contiguousStrides
         var start = 0
         var starts: [Int] = []

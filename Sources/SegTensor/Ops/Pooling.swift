@@ -31,8 +31,34 @@ extension Tensor {
     }
 
     public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) -> Tensor {
-        maxPool2dWithIndices(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
+        if dilation == 1, let pooled = maxPool2dInHeldLayout(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding,
+                                                              ceilMode: ceilMode) {
+            return pooled
+        }
+        return maxPool2dWithIndices(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
                              dilation: (dilation, dilation), ceilMode: ceilMode).output
+    }
+
+    /// Inference max pooling of an input a convolution left in oneDNN's layout, staying in it
+    /// (`DNNLMaxPooling`); nil where that does not apply: a gradient or a diagram's trace recorded,
+    /// a row-major input, a result that would not keep the layout.
+    private func maxPool2dInHeldLayout(kernelSize k: Int, stride st: Int, padding p: Int, ceilMode: Bool) -> Tensor? {
+        guard !isGradEnabled, Trace.allowsFusionHere, rank == 4, storage.layout != nil,
+              p <= k / 2 else { return nil }
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let oh = PoolingLoops.outputSize(h, kernel: k, stride: st, padding: p, dilation: 1, ceilMode: ceilMode)
+        let ow = PoolingLoops.outputSize(w, kernel: k, stride: st, padding: p, dilation: 1, ceilMode: ceilMode)
+        guard oh >= 1, ow >= 1 else { return nil }
+        // oneDNN floors (size + padding − kernel) / stride + 1: the right padding that gives `oh`.
+        let right = [Swift.max(0, (oh - 1) * st + k - h - p), Swift.max(0, (ow - 1) * st + k - w - p)]
+        guard (h + p + right[0] - k) / st + 1 == oh, (w + p + right[1] - k) / st + 1 == ow else { return nil }
+        let g = DNNLMaxPooling.Geometry(input: shape, output: [n, c, oh, ow], kernel: [k, k], stride: [st, st],
+                                        paddingLeft: [p, p], paddingRight: right)
+        let s = TensorStorage(count: n * c * oh * ow)
+        guard DNNLMaxPooling.forward(g, input: storage, output: s) else { return nil }
+        return Tensor.record("maxPool2d", s, shape: g.output, inputs: [self]) { _, _ in
+            preconditionFailure("maxPool2d: the inference pooling records no gradient")
+        }
     }
 
     public func maxPool2dWithIndices(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
