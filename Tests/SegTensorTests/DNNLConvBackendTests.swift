@@ -144,4 +144,26 @@ struct HeldLayoutTests {
         expectConvClose(after.scalars, taped.conv2d(weight: next, padding: 1).detached().scalars, "a convolution after the concat")
         expectConvClose(inference.scalars, taped.detached().scalars, "joined in oneDNN")
     }
+
+    /// Transposed convolutions run on oneDNN's deconvolution in inference (`DNNLDeconvolution`),
+    /// reading a held input or a row-major one, bias included, with PyTorch's output sizes.
+    @Test(arguments: [(2, 2, 0, 0), (3, 2, 1, 1), (4, 2, 1, 0), (3, 1, 1, 0)])
+    func transposedConvolutionInInference(_ window: (kernel: Int, stride: Int, padding: Int, outputPadding: Int)) {
+        var gen = SeededGenerator(seed: 12)
+        let x = Tensor.randn([2, 16, 7, 6], generator: &gen)
+        let w = Tensor.randn([32, 16, 3, 3], generator: &gen) * 0.1
+        let up = Tensor.randn([32, 24, window.kernel, window.kernel], generator: &gen) * 0.1
+        let bias = Tensor.randn([24], generator: &gen)
+        func upsampled(_ h: Tensor) -> Tensor {
+            h.convTranspose2d(weight: up, bias: bias, stride: window.stride, padding: window.padding,
+                              outputPadding: window.outputPadding)
+        }
+        let taped = upsampled(x.conv2d(weight: w, padding: 1))
+        let held = noGrad { upsampled(x.conv2d(weight: w, padding: 1)) }
+        #expect(held.shape == taped.shape)
+        expectConvClose(held.scalars, taped.detached().scalars, "from a held input")
+        let rowMajorInput = x.conv2d(weight: w, padding: 1).detached()
+        let rowMajor = noGrad { upsampled(rowMajorInput) }
+        expectConvClose(rowMajor.scalars, taped.detached().scalars, "from a row-major input")
+    }
 }

@@ -48,9 +48,14 @@ public enum ModuleMember {
 ///
 /// Weight sharing (one module or tensor reachable under two keys) is listed under both keys.
 open class Module {
-    /// Training or evaluation; setting it sets every sub-module's mode too.
+    /// Training or evaluation; setting it sets every sub-module's mode too. A change of phase asks
+    /// for other buffer sizes (another batch, no gradients), so the large blocks the last phase
+    /// left for reuse are unmapped rather than kept resident unused (`LargeBlockCache`).
     public var mode: Mode = .train {
-        didSet { for (_, child) in namedChildren() { child.mode = mode } }
+        didSet {
+            if mode != oldValue { LargeBlockCache.shared.releaseAll() }
+            for (_, child) in namedChildren() { child.mode = mode }
+        }
     }
 
     public init() {}

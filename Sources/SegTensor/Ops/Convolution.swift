@@ -98,6 +98,20 @@ extension Tensor {
         let oh = (shape[2] - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
         let ow = (shape[3] - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
         precondition(oh >= 1 && ow >= 1, "convTranspose2d: output size [\(oh), \(ow)] for input \(shape) is empty")
+        // Inference: oneDNN's transposed convolution, bias included, in the layouts convolutions keep.
+        if !isGradEnabled, Trace.allowsFusionHere, groups == 1, padding.0 >= outputPadding.0, padding.1 >= outputPadding.1,
+           Conv2dKernel.backend == .oneDNN {
+            let g = DNNLDeconvolution.Geometry(input: shape, output: [shape[0], outC, oh, ow], kernel: [kh, kw],
+                                               stride: [stride.0, stride.1], dilation: [dilation.0, dilation.1],
+                                               paddingLeft: [padding.0, padding.1],
+                                               paddingRight: [padding.0 - outputPadding.0, padding.1 - outputPadding.1],
+                                               hasBias: bias != nil)
+            let s = TensorStorage(count: g.output.product)
+            DNNLDeconvolution.forward(g, input: storage, weight: weight.storage, bias: bias?.storage, output: s)
+            return Tensor.record("convTranspose2d", s, shape: g.output, inputs: bias.map { [self, weight, $0] } ?? [self, weight]) { _, _ in
+                preconditionFailure("convTranspose2d: the inference path records no gradient")
+            }
+        }
         // The adjoint of a convolution from the output ([N, outC, oh, ow]) to the input.
         let g = Conv2dGeometry(batch: shape[0], inChannels: outC, inHeight: oh, inWidth: ow,
                                outChannels: shape[1], kernelHeight: kh, kernelWidth: kw,
