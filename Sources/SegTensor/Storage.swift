@@ -152,9 +152,9 @@ public final class TensorStorage: @unchecked Sendable {
 /// Large tensor buffers (1 MiB and more) live outside malloc's heap, each in its own mapping:
 /// in the heap, long-lived buffers (gradients, momentum, reordered weights) made between a step's
 /// transient activations left holes the heap never gave back: a ResNet-50 training step held 2 GB
-/// resident for 1.1 GB of live data. Freed blocks are kept for the next
+/// resident for 1.1 GB of live data. Freed blocks are kept, up to a capacity, for the next
 /// allocation of the same size (a training loop asks for the same sizes every step; a fresh mapping
-/// page-faults its memory in again), up to a capacity.
+/// page-faults its memory in again).
 public final class LargeBlockCache: @unchecked Sendable {
     /// The process's cache, holding up to 1 GiB, or `SEGBOOK_BLOCK_CACHE_MIB`. (384 MiB cut a U-Net's
     /// training peak by 150 MB but made ResNet-50 and Swin steps 15–35 % slower, faulting in the
