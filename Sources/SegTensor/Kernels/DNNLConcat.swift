@@ -21,10 +21,8 @@ final class DNNLConcat {
         sources = descs.map { DNNLMemory(external: $0) }
         let inner = primitive.query(dnnl_query_dst_md), plain = dnnlDesc(output, dnnl_abcd)
         destination = DNNLMemory(external: inner)
-        fits = dnnlSize(inner) == output.reduce(1, *) * 4
-        heldOutput = fits && !dnnlEqual(inner, plain)
-            ? DNNLHeldLayout(DNNLBoundary(user: plain, inner: inner, toInner: false, slot: 1))
-            : nil
+        fits = dnnlSize(inner) == dnnlSize(plain)
+        heldOutput = DNNLHeldLayout.result(plain: plain, inner: inner)
     }
 
     nonisolated(unsafe) private static var cache: [DNNLConcat] = []

@@ -43,7 +43,7 @@ final class DNNLDeconvolution {
         bias = g.hasBias ? DNNLBoundary(user: b, inner: dnnlQueryDesc(primitive.desc, dnnl_query_weights_md, 1), toInner: true) : nil
         let plain = dnnlDesc(g.output, dnnl_abcd), inner = primitive.query(dnnl_query_dst_md)
         destination = DNNLBoundary(user: plain, inner: inner, toInner: false, slot: 1)
-        heldOutput = destination.inner != nil && dnnlSize(inner) == g.output.reduce(1, *) * 4 ? DNNLHeldLayout(destination) : nil
+        heldOutput = DNNLHeldLayout.result(plain: plain, inner: inner)
     }
 
     nonisolated(unsafe) private static var cache: [Geometry: DNNLDeconvolution] = [:]
@@ -70,9 +70,9 @@ final class DNNLDeconvolution {
                                             identity: DNNLWeightsIdentity(weight.pointer, version: weight.versionForDerivedCopy()),
                                             boundary: deconv.weights)
             let dst: dnnl_memory_t
-            if deconv.heldOutput != nil, let inner = deconv.destination.inner {
-                inner.bind(output.base)
-                dst = inner.handle
+            if let held = deconv.heldOutput {
+                held.boundary.inner!.bind(output.base)
+                dst = held.boundary.inner!.handle
             } else {
                 dst = deconv.destination.bind(output.base)
             }

@@ -16,7 +16,7 @@ final class DNNLMaxPooling {
     private let primitive: DNNLPrimitive
     private let source: DNNLMemory
     private let destination: DNNLMemory
-    /// The layout results are left in (nil: it takes more room than row-major, so none is kept).
+    /// The layout results are left in (nil: row-major, or more room than row-major: pooled row-major).
     private let heldOutput: DNNLHeldLayout?
 
     private init(_ g: Geometry, source sourceDesc: dnnl_memory_desc_t) {
@@ -32,9 +32,7 @@ final class DNNLMaxPooling {
         source = DNNLMemory(external: sourceDesc)
         let inner = primitive.query(dnnl_query_dst_md)
         destination = DNNLMemory(external: inner)
-        heldOutput = dnnlSize(inner) == g.output.reduce(1, *) * 4
-            ? DNNLHeldLayout(DNNLBoundary(user: dnnlDesc(g.output, dnnl_abcd), inner: inner, toInner: false, slot: 1))
-            : nil
+        heldOutput = DNNLHeldLayout.result(plain: dnnlDesc(g.output, dnnl_abcd), inner: inner)
     }
 
     nonisolated(unsafe) private static var cache: [Geometry: [DNNLMaxPooling]] = [:]

@@ -371,6 +371,13 @@ final class DNNLHeldLayout {
 
     var desc: dnnl_memory_desc_t { boundary.inner!.desc }
 
+    /// The layout a primitive may leave its result in, inside a buffer made for the row-major
+    /// `plain` one: nil when `inner` is row-major already or needs more room (a padded block).
+    static func result(plain: dnnl_memory_desc_t, inner: dnnl_memory_desc_t) -> DNNLHeldLayout? {
+        guard !dnnlEqual(inner, plain), dnnlSize(inner) == dnnlSize(plain) else { return nil }
+        return DNNLHeldLayout(DNNLBoundary(user: plain, inner: inner, toInner: false, slot: 1))
+    }
+
     /// Reorders `storage`'s buffer to row-major in place (through the runtime's conversion slot).
     static func makeRowMajor(_ storage: TensorStorage) {
         DNNLRuntime.shared.locked {
