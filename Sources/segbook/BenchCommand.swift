@@ -22,7 +22,10 @@ struct BenchCommand: ParsableCommand {
             at --forward-batch×C×size×size and one training step (forward, cross-entropy with the aux \
             head's term, backward, the architecture's optimizer step) at --batch×C×size×size: median, \
             min and max of --repeats runs after warm-up, images/s, the engine's peak memory during the \
-            step, and the forward's GFLOP/s next to the CPU's FP32 peak. tools/reference/bench.py prints \
+            step, and the forward's GFLOP/s next to the CPU's FP32 peak. GFLOP/s counts a convolution's \
+            direct FLOPs; Winograd's algorithm (inference 3×3 convolutions of 64+ channels) does fewer \
+            multiplications, so the rate can pass 100% of peak. SEGBOOK_WINOGRAD=0 turns it off. \
+            tools/reference/bench.py prints \
             the same JSON for PyTorch; tools/reference/bench_compare.py puts both side by side.
             """)
 

@@ -167,3 +167,57 @@ struct HeldLayoutTests {
         expectConvClose(rowMajor.scalars, taped.detached().scalars, "from a row-major input")
     }
 }
+
+/// Inference 3×3 convolutions of 64+ channels run Winograd's algorithm, dilated ones over their
+/// phases (`DNNLPhasedConvolution`): the same outputs as the taped direct convolution, from held
+/// and row-major inputs, with bias, ReLU and a residual, and the layout the next layer reads.
+@Suite("Winograd and phased inference convolutions")
+struct WinogradInferenceTests {
+    @Test func undilatedThreeByThreeRunsWinograd() {
+        let g = ConvolutionGeometry(batch: 1, inChannels: 64, height: 16, width: 16, outChannels: 64,
+                                    kernel: (3, 3), padding: (1, 1))
+        let conv = DNNLConvolution(g, inference: true)
+        #expect(conv.implementationNames["forward"]?.contains("wino") == DNNLConvolution.winogradEnabled,
+                "chose \(conv.implementationNames)")
+        let narrow = ConvolutionGeometry(batch: 1, inChannels: 32, height: 16, width: 16, outChannels: 64,
+                                         kernel: (3, 3), padding: (1, 1))
+        #expect(DNNLConvolution(narrow, inference: true).implementationNames["forward"]?.contains("wino") == false)
+        #expect(DNNLConvolution(g).implementationNames["forward"]?.contains("wino") == false, "training stays direct")
+    }
+
+    @Test(arguments: [(1, false, false), (1, true, true), (2, true, false), (4, false, true), (2, false, false)])
+    func agreesWithTheTapedConvolution(_ c: (dilation: Int, bias: Bool, residual: Bool)) {
+        var gen = SeededGenerator(seed: 13)
+        let x = Tensor.randn([2, 32, 16, 12], generator: &gen)
+        let stem = Tensor.randn([64, 32, 1, 1], generator: &gen) * 0.2
+        let w = Tensor.randn([80, 64, 3, 3], generator: &gen) * 0.05
+        let b = c.bias ? Tensor.randn([80], generator: &gen) : nil
+        let r = Tensor.randn([2, 80, 16, 12], generator: &gen)
+        let d = c.dilation
+        func layer(_ h: Tensor, inference: Bool) -> Tensor {
+            inference
+                ? h.conv2dInference(weight: w, bias: b, stride: (1, 1), padding: (d, d), dilation: (d, d),
+                                    adding: c.residual ? r : nil, relu: true)
+                : (c.residual ? h.conv2d(weight: w, bias: b, padding: d, dilation: d) + r
+                              : h.conv2d(weight: w, bias: b, padding: d, dilation: d)).relu()
+        }
+        let taped = layer(x.conv2d(weight: stem), inference: false).detached()
+        let held = noGrad { layer(x.conv2d(weight: stem), inference: true) }
+        #expect(held.storage.layout != nil || !DNNLConvolution.winogradEnabled, "the result should stay in oneDNN's layout")
+        expectConvClose(held.scalars, taped.scalars, "from a held input")
+        let rowMajorInput = x.conv2d(weight: stem).detached()
+        let rowMajor = noGrad { layer(rowMajorInput, inference: true) }
+        expectConvClose(rowMajor.scalars, taped.scalars, "from a row-major input")
+        if d > 1, !c.residual, DNNLConvolution.winogradEnabled {
+            let g = ConvolutionGeometry(batch: 2, inChannels: 64, height: 16, width: 12, outChannels: 80, kernel: (3, 3),
+                                        padding: (d, d), dilation: (d, d), hasBias: c.bias)
+            #expect(DNNLPhasedConvolution.cached(g, postOps: ConvolutionPostOps(addsResidual: false, relu: true)) != nil)
+        }
+    }
+
+    @Test func sidesThatDoNotDivideTheDilationRunDirect() {
+        let g = ConvolutionGeometry(batch: 1, inChannels: 64, height: 10, width: 12, outChannels: 64, kernel: (3, 3),
+                                    padding: (4, 4), dilation: (4, 4))
+        #expect(DNNLPhasedConvolution.cached(g, postOps: .none) == nil)
+    }
+}

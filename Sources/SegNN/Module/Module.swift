@@ -49,11 +49,11 @@ public enum ModuleMember {
 /// Weight sharing (one module or tensor reachable under two keys) is listed under both keys.
 open class Module {
     /// Training or evaluation; setting it sets every sub-module's mode too. A change of phase asks
-    /// for other buffer sizes (another batch, no gradients), so the large blocks the last phase
-    /// left for reuse are unmapped rather than kept resident unused (`LargeBlockCache`).
+    /// for other buffer sizes (another batch, no gradients) and other weight layouts, so what the
+    /// last phase kept for reuse is freed rather than kept resident unused (`releaseEngineBuffers`).
     public var mode: Mode = .train {
         didSet {
-            if mode != oldValue { LargeBlockCache.shared.releaseAll() }
+            if mode != oldValue { releaseEngineBuffers() }
             for (_, child) in namedChildren() { child.mode = mode }
         }
     }

@@ -45,6 +45,9 @@ final class DNNLRuntime: @unchecked Sendable {
         return slots[index]!.raw
     }
 
+    /// Frees the shared buffers (they grow again on the next call).
+    func releaseSlots() { locked { slots = [] } }
+
     /// Runs `body` while holding the process-wide oneDNN lock.
     func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
@@ -250,13 +253,28 @@ final class DNNLPrimitive {
     /// Creates the primitive for an op descriptor (`hint`: the forward descriptor, for backward ops;
     /// `postOps`: what runs on the result in the same pass, destroyed by the caller).
     convenience init(opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, postOps: dnnl_post_ops_t? = nil, _ what: String) {
+        let (status, pd) = DNNLPrimitive.descriptor(opDesc, hint: hint, postOps: postOps, what)
+        dnnlCheck(status, "dnnl_primitive_desc_create(\(what))")
+        self.init(descriptor: pd!, what)
+    }
+
+    /// The primitive for an op descriptor, or nil where oneDNN has no implementation of it (an
+    /// algorithm tried before a general one).
+    convenience init?(ifImplemented opDesc: UnsafeRawPointer, postOps: dnnl_post_ops_t? = nil, _ what: String) {
+        let (status, pd) = DNNLPrimitive.descriptor(opDesc, hint: nil, postOps: postOps, what)
+        if status == dnnl_unimplemented { return nil }
+        dnnlCheck(status, "dnnl_primitive_desc_create(\(what))")
+        self.init(descriptor: pd!, what)
+    }
+
+    private static func descriptor(_ opDesc: UnsafeRawPointer, hint: DNNLPrimitive?, postOps: dnnl_post_ops_t?,
+                                   _ what: String) -> (dnnl_status_t, dnnl_primitive_desc_t?) {
         let attr = DNNLPrimitive.userScratchpadAttr()
         defer { dnnl_primitive_attr_destroy(attr) }
         if let postOps { dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops(\(what))") }
         var pd: dnnl_primitive_desc_t?
-        dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLRuntime.shared.engine, hint?.desc),
-                  "dnnl_primitive_desc_create(\(what))")
-        self.init(descriptor: pd!, what)
+        let status = dnnl_primitive_desc_create(&pd, opDesc, attr, DNNLRuntime.shared.engine, hint?.desc)
+        return (status, pd)
     }
 
     private static func userScratchpadAttr() -> dnnl_primitive_attr_t {
@@ -438,6 +456,9 @@ enum DNNLWeightCopies {
         return list[i].memory.handle
     }
 
+    /// Drops every kept copy (they are made again on first use).
+    static func removeAll() { DNNLRuntime.shared.locked { copies = [:] } }
+
     /// Drops the copies made from the buffer at `address` (it is being freed).
     static func forget(address: UInt) {
         DNNLRuntime.shared.locked { _ = copies.removeValue(forKey: address) }
@@ -445,4 +466,14 @@ enum DNNLWeightCopies {
 
     /// How many copies of the buffer at `address` are kept.
     static func count(of address: UInt) -> Int { DNNLRuntime.shared.locked { copies[address]?.count ?? 0 } }
+}
+
+/// Frees what the engine keeps between calls for speed that a change of phase (training ↔
+/// evaluation) leaves unused: the large blocks kept for reuse, oneDNN's shared buffers, and the
+/// weights reordered into the last phase's layouts (Winograd's inference layout is 4× the
+/// weights: a U-Net's 500 MB stayed resident through its training steps).
+public func releaseEngineBuffers() {
+    LargeBlockCache.shared.releaseAll()
+    DNNLWeightCopies.removeAll()
+    DNNLRuntime.shared.releaseSlots()
 }

@@ -211,6 +211,12 @@ public enum Conv2dKernel {
     static func forwardInference(_ g: Conv2dGeometry, input: TensorStorage, weight: TensorStorage, bias: TensorStorage?,
                                  residual: TensorStorage?, relu: Bool, output: TensorStorage) {
         let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
+        if backend == .oneDNN, g.batch > 0,
+           let phased = DNNLPhasedConvolution.cached(ConvolutionGeometry(g, hasBias: bias != nil), postOps: postOps) {
+            phased.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
+                           bias: bias.map { UnsafePointer($0.pointer) }, output: output)
+            return
+        }
         if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
             conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
                          bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
