@@ -221,3 +221,29 @@ struct WinogradInferenceTests {
         #expect(DNNLPhasedConvolution.cached(g, postOps: .none) == nil)
     }
 }
+
+/// Dilated depthwise convolutions in inference run the engine's own loops (`DepthwiseLoops`; oneDNN
+/// would run im2col + GEMM per channel): the same outputs as the taped path, with taps that reach
+/// past the map (DeepLab's rate 36 on a 16×16 map), strides, bias, a held input, ReLU and a residual.
+@Suite("Depthwise dilated inference convolutions")
+struct DepthwiseInferenceTests {
+    @Test(arguments: [(12, 12, 1, 0), (36, 36, 1, 0), (2, 2, 2, 1), (3, 1, 1, 2), (2, 4, 2, 0)])
+    func agreesWithTheTapedConvolution(_ c: (dilation: Int, padding: Int, stride: Int, case: Int)) {
+        var gen = SeededGenerator(seed: 14)
+        let x = Tensor.randn([2, 24, 16, 13], generator: &gen)
+        let stem = Tensor.randn([24, 24, 1, 1], generator: &gen) * 0.3
+        let w = Tensor.randn([24, 1, 3, 3], generator: &gen)
+        let b = Tensor.randn([24], generator: &gen)
+        let taped = x.conv2d(weight: stem).conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding,
+                                                  dilation: c.dilation, groups: 24).detached()
+        let held = noGrad {
+            x.conv2d(weight: stem).conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: 24)
+        }
+        expectConvClose(held.scalars, taped.scalars, "depthwise, dilation \(c.dilation)")
+        let fused = noGrad {
+            x.conv2d(weight: stem).conv2dInference(weight: w, bias: b, stride: (c.stride, c.stride), padding: (c.padding, c.padding),
+                                                   dilation: (c.dilation, c.dilation), groups: 24, adding: taped, relu: true)
+        }
+        expectConvClose(fused.scalars, (taped + taped).relu().scalars, "with a residual and ReLU")
+    }
+}

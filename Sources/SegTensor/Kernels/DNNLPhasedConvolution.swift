@@ -114,10 +114,8 @@ final class DNNLPhasedConvolution {
     /// The gather from inputs in layout `desc` (created on first use); nil where that layout
     /// blocks the spatial dims.
     private func gather(from desc: dnnl_memory_desc_t) -> (view: DNNLMemory, reorder: DNNLPrimitive)? {
-        if let known = gathers.first(where: { dnnlEqual($0.view.desc, dnnlEveryNth(desc, step: dilation) ?? desc) }) {
-            return known
-        }
         guard let view = dnnlEveryNth(desc, step: dilation) else { return nil }
+        if let known = gathers.first(where: { dnnlEqual($0.view.desc, view) }) { return known }
         let gather = (view: DNNLMemory(external: view), reorder: DNNLPrimitive(reorderFrom: view, to: phaseSource.desc))
         gathers.append(gather)
         return gather

@@ -217,13 +217,18 @@ public enum Conv2dKernel {
                            bias: bias.map { UnsafePointer($0.pointer) }, output: output)
             return
         }
-        if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
+        let depthwise = DepthwiseLoops.suits(g)
+        if !depthwise, let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
             conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
                          bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
             return
         }
         let y = output.pointer
-        Im2colConv2d.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
+        if depthwise {
+            DepthwiseLoops.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
+        } else {
+            Im2colConv2d.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
+        }
         if let r = residual?.pointer { for i in 0..<g.outputCount { y[i] += r[i] } }
         if relu { for i in 0..<g.outputCount { y[i] = max(y[i], 0) } }
     }
