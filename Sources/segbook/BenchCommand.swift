@@ -16,7 +16,9 @@ struct BenchCommand: ParsableCommand {
             of the same threads and sgemm (OpenBLAS's as `sgemm_gflops`; oneDNN's, the engine's GEMM, as `onednn_sgemm_gflops`). \
             Forward is the inference convolution as the engine runs it inside a network (the input in \
             the layout the previous convolution left, the output left in its own); `row_major_ms` is \
-            the same call on NCHW tensors. tools/reference/bench_ops.py prints the same JSON for PyTorch.
+            the same call on NCHW tensors; its 3×3 stride-1 layers run Winograd's algorithm, so their \
+            GFLOP/s (direct FLOPs) pass the peak (SEGBOOK_WINOGRAD=0 times the direct kernel). \
+            tools/reference/bench_ops.py prints the same JSON for PyTorch.
 
             `segbook bench PRESET ...` times, per preset, the inference forward (eval mode, no gradient) \
             at --forward-batch×C×size×size and one training step (forward, cross-entropy with the aux \

@@ -204,6 +204,10 @@ struct WinogradInferenceTests {
         let taped = layer(x.conv2d(weight: stem), inference: false).detached()
         let held = noGrad { layer(x.conv2d(weight: stem), inference: true) }
         #expect(held.storage.layout != nil || !DNNLConvolution.winogradEnabled, "the result should stay in oneDNN's layout")
+        // A 1×1 convolution after it reads that layout through one reorder into its own.
+        let head = Tensor.randn([32, 80, 1, 1], generator: &gen) * 0.1
+        let next = noGrad { held.conv2d(weight: head) }
+        expectConvClose(next.scalars, taped.conv2d(weight: head).detached().scalars, "a 1×1 convolution after it")
         expectConvClose(held.scalars, taped.scalars, "from a held input")
         let rowMajorInput = x.conv2d(weight: stem).detached()
         let rowMajor = noGrad { layer(rowMajorInput, inference: true) }

@@ -347,6 +347,11 @@ public final class DNNLConvolution: @unchecked Sendable {
             if let inner = forwardSource.inner, let held = input.layout, dnnlEqual(held.desc, inner.desc) {
                 inner.bind(input.base)
                 src = inner.handle
+            } else if let inner = forwardSource.inner, let held = input.layout {
+                // Another oneDNN layout (a Winograd convolution's blocked one before a channels-last
+                // one): one reorder straight into ours, not two through row-major.
+                src = forwardSource.bind(input.base)
+                held.reorder(input, into: inner)
             } else {
                 let rowMajor = input.pointer
                 src = forwardSource.bind(rowMajor)

@@ -396,6 +396,22 @@ final class DNNLHeldLayout {
         return DNNLHeldLayout(DNNLBoundary(user: plain, inner: inner, toInner: false, slot: 1))
     }
 
+    /// Copies `storage`'s buffer (in this layout) into `target`, a memory in another oneDNN layout
+    /// of the same tensor (under the runtime's lock; the reorder is created once per pair).
+    func reorder(_ storage: TensorStorage, into target: DNNLMemory) {
+        let primitive: DNNLPrimitive
+        if let known = reorders.first(where: { dnnlEqual($0.to, target.desc) }) {
+            primitive = known.primitive
+        } else {
+            primitive = DNNLPrimitive(reorderFrom: desc, to: target.desc)
+            reorders.append((target.desc, primitive))
+        }
+        boundary.inner!.bind(storage.base)
+        DNNLRuntime.shared.execute(primitive, [(DNNLArg.from, boundary.inner!.handle), (DNNLArg.to, target.handle)],
+                                   "reorder between layouts")
+    }
+    private var reorders: [(to: dnnl_memory_desc_t, primitive: DNNLPrimitive)] = []
+
     /// Reorders `storage`'s buffer to row-major in place (through the runtime's conversion slot).
     static func makeRowMajor(_ storage: TensorStorage) {
         DNNLRuntime.shared.locked {
