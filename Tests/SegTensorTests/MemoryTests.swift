@@ -124,4 +124,19 @@ struct LargeBlocks {
         }
         #expect(DNNLWeightCopies.count(of: address) == 0)
     }
+
+    @Test("a change of phase drops the weights reordered for Winograd, and inference makes them again")
+    func winogradCopiesGoWithAPhaseChange() {
+        var g = SeededGenerator(seed: 5)
+        let w = Tensor.randn([64, 64, 3, 3], generator: &g) * 0.05
+        let x = Tensor.randn([1, 64, 8, 8], generator: &g)
+        let address = UInt(bitPattern: w.storage.base)
+        let before = noGrad { x.conv2d(weight: w, padding: 1) }.scalars
+        // Another test's model changing mode may already have dropped it; if not, this must.
+        if DNNLConvolution.winogradEnabled, DNNLWeightCopies.count(of: address) == 1 {
+            releaseEngineBuffers()
+            #expect(DNNLWeightCopies.count(of: address) == 0)
+        }
+        #expect(noGrad { x.conv2d(weight: w, padding: 1) }.scalars == before)
+    }
 }

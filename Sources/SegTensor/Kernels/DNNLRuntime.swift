@@ -472,8 +472,16 @@ enum DNNLWeightCopies {
         return list[i].memory.handle
     }
 
-    /// Drops every kept copy (they are made again on first use).
-    static func removeAll() { DNNLRuntime.shared.locked { copies = [:] } }
+    /// Drops the copies in Winograd's layouts (4× the weights, read only by inference; made
+    /// again on first use).
+    static func removeWinograd() {
+        DNNLRuntime.shared.locked {
+            for (address, list) in copies {
+                let kept = list.filter { $0.memory.desc.format_kind != dnnl_format_kind_wino }
+                copies[address] = kept.isEmpty ? nil : kept
+            }
+        }
+    }
 
     /// Drops the copies made from the buffer at `address` (it is being freed).
     static func forget(address: UInt) {
@@ -486,10 +494,11 @@ enum DNNLWeightCopies {
 
 /// Frees what the engine keeps between calls for speed that a change of phase (training ↔
 /// evaluation) leaves unused: the large blocks kept for reuse, oneDNN's shared buffers, and the
-/// weights reordered into the last phase's layouts (Winograd's inference layout is 4× the
-/// weights: a U-Net's 500 MB stayed resident through its training steps).
+/// weights reordered for Winograd's inference kernels (4× the weights: a U-Net's 500 MB stayed
+/// resident through its training steps).
 public func releaseEngineBuffers() {
-    LargeBlockCache.shared.releaseAll()
-    DNNLWeightCopies.removeAll()
+    DNNLWeightCopies.removeWinograd()
     DNNLRuntime.shared.releaseSlots()
+    // Last: the copies and slots just freed went into it.
+    LargeBlockCache.shared.releaseAll()
 }
