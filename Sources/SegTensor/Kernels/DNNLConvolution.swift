@@ -255,13 +255,18 @@ public final class DNNLConvolution: @unchecked Sendable {
         }
         defer { if let ops { dnnl_post_ops_destroy(ops) } }
         let what = "convolution forward \(geometry)"
-        var winograd: DNNLPrimitive?
-        if isInference, Self.winogradEnabled, Self.suitsWinograd(geometry) {
+        // Winograd where it suits and oneDNN implements it, else the direct algorithm.
+        let triesWinograd = isInference && Self.winogradEnabled && Self.suitsWinograd(geometry)
+        func winograd() -> DNNLPrimitive? {
+            guard triesWinograd else { return nil }
             var desc = opDesc(dnnl_convolution_winograd)
-            winograd = withUnsafePointer(to: &desc) { DNNLPrimitive(ifImplemented: UnsafeRawPointer($0), postOps: ops, what) }
+            return withUnsafePointer(to: &desc) { DNNLPrimitive(ifImplemented: UnsafeRawPointer($0), postOps: ops, what) }
         }
-        var direct = winograd == nil ? opDesc(dnnl_convolution_direct) : dnnl_convolution_desc_t()
-        let primitive = winograd ?? withUnsafePointer(to: &direct) { DNNLPrimitive(opDesc: UnsafeRawPointer($0), postOps: ops, what) }
+        func direct() -> DNNLPrimitive {
+            var desc = opDesc(dnnl_convolution_direct)
+            return withUnsafePointer(to: &desc) { DNNLPrimitive(opDesc: UnsafeRawPointer($0), postOps: ops, what) }
+        }
+        let primitive = winograd() ?? direct()
         forwardPrimitive = primitive
         forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 0)
         forwardWeights = DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
@@ -357,9 +362,9 @@ public final class DNNLConvolution: @unchecked Sendable {
                 src = forwardSource.bind(rowMajor)
                 forwardSource.importUser()
             }
-            let keep = forwardDestination.inner.map { dnnlSize($0.desc) == output.count * 4 } ?? false
+            let kept = heldOutputLayout
             let dst: dnnl_memory_t
-            if keep, let inner = forwardDestination.inner {
+            if kept != nil, let inner = forwardDestination.inner {
                 inner.bind(output.base)
                 dst = inner.handle
             } else {
@@ -368,7 +373,7 @@ public final class DNNLConvolution: @unchecked Sendable {
             // The sum post-op adds to what the destination holds: put the residual there first.
             if let residual, let residualSource {
                 if let inner = forwardDestination.inner {
-                    if keep, let held = residual.layout, dnnlEqual(held.desc, inner.desc) {
+                    if kept != nil, let held = residual.layout, dnnlEqual(held.desc, inner.desc) {
                         UnsafeMutableRawPointer(output.base).copyMemory(from: residual.base, byteCount: output.count * 4)
                     } else {
                         _ = residualSource.bind(residual.pointer)
@@ -379,24 +384,22 @@ public final class DNNLConvolution: @unchecked Sendable {
                 }
             }
             execute(source: src, weight: weight, weightsVersion: weightsVersion, bias: bias, destination: dst)
-            if keep {
-                output.layout = heldOutputLayout
+            if let kept {
+                output.layout = kept
             } else {
                 forwardDestination.exportUser()
             }
         }
     }
 
-    /// The layout this convolution's kept outputs hold.
-    private lazy var heldOutputLayout = DNNLHeldLayout(forwardDestination)
-
-    /// The layout `forward(input:...)` leaves its results in (nil: row-major).
-    var keptOutputLayout: DNNLHeldLayout? {
-        DNNLRuntime.shared.locked {
-            guard let inner = forwardDestination.inner, dnnlSize(inner.desc) == geometry.outputShape.product * 4 else { return nil }
-            return heldOutputLayout
-        }
+    /// The layout `forward(input:...)` leaves its results in: the primitive's own destination
+    /// layout where it fits a row-major buffer (nil: results are converted to row-major).
+    private lazy var heldOutputLayout = forwardDestination.inner.flatMap {
+        DNNLHeldLayout.result(plain: forwardDestination.user.desc, inner: $0.desc)
     }
+
+    /// `heldOutputLayout`, read under the runtime's lock.
+    var keptOutputLayout: DNNLHeldLayout? { DNNLRuntime.shared.locked { heldOutputLayout } }
 
     /// The layout the forward primitive reads its source in, where not row-major.
     var sourceLayout: dnnl_memory_desc_t? { forwardSource.inner?.desc }

@@ -80,9 +80,11 @@ final class DNNLPhasedConvolution {
                  bias: UnsafePointer<Float>?, output: TensorStorage) {
         DNNLRuntime.shared.locked {
             let g = geometry, d = dilation
-            let rowMajor = dnnlDesc(g.inputShape, dnnl_abcd)
-            if let held = input.layout, gather(from: held.desc) == nil { DNNLHeldLayout.makeRowMajor(input) }
-            let gather = gather(from: input.layout?.desc ?? rowMajor)!
+            // A layout that blocks the spatial dims has no phase view: such an input is read row-major.
+            let gather = input.layout.flatMap { gatherReorder(from: $0.desc) } ?? {
+                DNNLHeldLayout.makeRowMajor(input)
+                return gatherReorder(from: dnnlDesc(g.inputShape, dnnl_abcd))!
+            }()
             let packed = TensorStorage(count: phases.geometry.inputShape.product)
             let convolved = TensorStorage(count: phases.geometry.outputShape.product)
             let phaseBytes = (source: packed.count / (d * d) * 4, result: convolved.count / (d * d) * 4)
@@ -113,7 +115,7 @@ final class DNNLPhasedConvolution {
 
     /// The gather from inputs in layout `desc` (created on first use); nil where that layout
     /// blocks the spatial dims.
-    private func gather(from desc: dnnl_memory_desc_t) -> (view: DNNLMemory, reorder: DNNLPrimitive)? {
+    private func gatherReorder(from desc: dnnl_memory_desc_t) -> (view: DNNLMemory, reorder: DNNLPrimitive)? {
         guard let view = dnnlEveryNth(desc, step: dilation) else { return nil }
         if let known = gathers.first(where: { dnnlEqual($0.view.desc, view) }) { return known }
         let gather = (view: DNNLMemory(external: view), reorder: DNNLPrimitive(reorderFrom: view, to: phaseSource.desc))

@@ -188,10 +188,13 @@ public enum ConvBackend: Sendable {
 public enum Conv2dKernel {
     @TaskLocal public static var backend: ConvBackend = .oneDNN
 
+    /// Whether `g` runs on oneDNN: not when the reference is bound, nor with nothing to compute.
+    private static func usesOneDNN(_ g: Conv2dGeometry) -> Bool { backend == .oneDNN && g.batch > 0 }
+
     /// oneDNN's convolution for `g`, or nil when the reference runs (or there is nothing to compute).
     private static func oneDNN(_ g: Conv2dGeometry, hasBias: Bool, postOps: ConvolutionPostOps = .none,
                                inference: Bool = false) -> DNNLConvolution? {
-        guard backend == .oneDNN, g.batch > 0 else { return nil }
+        guard usesOneDNN(g) else { return nil }
         return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias), postOps: postOps, inference: inference)
     }
 
@@ -211,8 +214,7 @@ public enum Conv2dKernel {
     static func forwardInference(_ g: Conv2dGeometry, input: TensorStorage, weight: TensorStorage, bias: TensorStorage?,
                                  residual: TensorStorage?, relu: Bool, output: TensorStorage) {
         let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
-        if backend == .oneDNN, g.batch > 0,
-           let phased = DNNLPhasedConvolution.cached(ConvolutionGeometry(g, hasBias: bias != nil), postOps: postOps) {
+        if usesOneDNN(g), let phased = DNNLPhasedConvolution.cached(ConvolutionGeometry(g, hasBias: bias != nil), postOps: postOps) {
             phased.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
                            bias: bias.map { UnsafePointer($0.pointer) }, output: output)
             return
