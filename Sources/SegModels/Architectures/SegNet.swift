@@ -57,7 +57,11 @@ public final class SegNet: Module, SegmentationModel {
     }
 
     public func callAsFunction(_ image: Tensor) -> Tensor {
-        let encoded = encoder.encodeWithPoolIndices(image)    // pool1 ... pool5 with indices
+        decode(encoder.encodeWithPoolIndices(image))    // pool1 ... pool5 with indices
+    }
+
+    /// The class scores from the encoder's pooled maps and indices.
+    func decode(_ encoded: [(pooled: Tensor, indices: Tensor, size: (Int, Int))]) -> Tensor {
         var x = encoded[encoded.count - 1].pooled
         for (stage, skip) in zip(decoder, encoded.reversed()) {
             x = stage(x.maxUnpool2d(indices: skip.indices, kernelSize: 2, stride: 2, outputSize: skip.size))
