@@ -32,7 +32,16 @@ public final class MaxPool2d: Module, Layer {
                   dilation: (dilation, dilation), ceilMode: ceilMode, returnIndices: returnIndices)
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { withIndices(input).output }
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        // Inference, where fusion may run: the values alone, pooled in the oneDNN layout a
+        // convolution left them in (`Tensor.maxPool2d`), not converted to row-major for indices.
+        if fusionAllowed, kernelSize.0 == kernelSize.1, stride.0 == stride.1, padding.0 == padding.1, dilation.0 == dilation.1 {
+            return Trace.layer(self, inputs: [input]) {
+                [input.maxPool2d(kernelSize: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0, ceilMode: ceilMode)]
+            }[0]
+        }
+        return withIndices(input).output
+    }
 
     /// The pooled values and the flat (y·W + x) index of each maximum in its input plane.
     public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
