@@ -225,6 +225,10 @@ public enum Conv2dKernel {
                          bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
             return
         }
+        if depthwise, residual == nil, !relu,
+           DepthwiseLoops.forward(g, heldInput: input, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: output) {
+            return
+        }
         let y = output.pointer
         if depthwise {
             DepthwiseLoops.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
