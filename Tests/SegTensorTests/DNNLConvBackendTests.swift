@@ -1,4 +1,5 @@
 import Testing
+import CDNNL
 @testable import SegTensor
 
 /// Tensor.conv2d and convTranspose2d on oneDNN (the default) against the im2col reference path.
@@ -251,7 +252,7 @@ struct DepthwiseInferenceTests {
         expectConvClose(fused.scalars, (taped + taped).relu().scalars, "with a residual and ReLU")
     }
 
-    /// On an input held in nChw16c (a convolution's output) or channels-last, 16 channels to a
+    /// On an input held in nChw16c or channels-last (what convolutions leave), 16 channels to a
     /// vector: the row-major loops' values exactly, the result left in the input's layout.
     @Test(arguments: [(12, false), (2, false), (1, false), (3, true)])
     func runsInTheHeldLayout(_ c: (dilation: Int, channelsLast: Bool)) {
@@ -259,24 +260,21 @@ struct DepthwiseInferenceTests {
         let x = Tensor.randn([2, 32, 9, 11], generator: &gen)
         let w = Tensor.randn([32, 1, 3, 3], generator: &gen)
         let b = Tensor.randn([32], generator: &gen)
-        let input: Tensor
-        if c.channelsLast {
-            let s = TensorStorage(count: x.count), v = x.scalars
-            for n in 0..<2 { for ch in 0..<32 { for y in 0..<9 { for i in 0..<11 {
-                s.base[((n * 9 + y) * 11 + i) * 32 + ch] = v[((n * 32 + ch) * 9 + y) * 11 + i]
-            } } } }
-            let g = ConvolutionGeometry(batch: 2, inChannels: 32, height: 9, width: 11, outChannels: 32, kernel: (1, 1))
-            DNNLConvolution(g, activations: .nhwc, inference: true).markHoldingSourceLayout(s)
-            input = Tensor(storage: s, shape: x.shape)
-        } else {
-            let identity = Tensor(shape: [32, 32, 1, 1], scalars: (0..<32 * 32).map { $0 / 32 == $0 % 32 ? 1 : 0 })
-            input = noGrad { x.conv2d(weight: identity) }
-        }
+        // x's values written in the layout by hand, the storage marked as holding it.
+        let tag = c.channelsLast ? dnnl_acdb : dnnl_aBcd16b
+        let s = TensorStorage(count: x.count), v = x.scalars
+        for n in 0..<2 { for ch in 0..<32 { for y in 0..<9 { for i in 0..<11 {
+            let offset = c.channelsLast ? ((n * 9 + y) * 11 + i) * 32 + ch : (((n * 2 + ch / 16) * 9 + y) * 11 + i) * 16 + ch % 16
+            s.base[offset] = v[((n * 32 + ch) * 9 + y) * 11 + i]
+        } } } }
+        s.layout = DNNLHeldLayout(DNNLBoundary(user: dnnlDesc(x.shape, dnnl_abcd), inner: dnnlDesc(x.shape, tag), toInner: false, slot: 0))
+        let input = Tensor(storage: s, shape: x.shape)
         let held = try! #require(input.storage.layout)
-        let rowMajor = Conv2dKernel.$backend.withValue(.reference) {
-            noGrad { x.conv2d(weight: w, bias: b, padding: c.dilation, dilation: c.dilation, groups: 32) }
-        }
         let y = noGrad { input.conv2d(weight: w, bias: b, padding: c.dilation, dilation: c.dilation, groups: 32) }
+        #expect(input.scalars == v, "the layout written by hand")   // reading converts it
+        let rowMajor = noGrad {
+            x.conv2d(weight: w, bias: b, padding: c.dilation, dilation: c.dilation, groups: 32)
+        }
         if c.dilation > 1 {   // undilated ones are oneDNN's
             #expect(y.storage.layout === held, "the result should stay in the input's layout")
             #expect(y.scalars == rowMajor.scalars)
