@@ -214,26 +214,27 @@ public enum Conv2dKernel {
     static func forwardInference(_ g: Conv2dGeometry, input: TensorStorage, weight: TensorStorage, bias: TensorStorage?,
                                  residual: TensorStorage?, relu: Bool, output: TensorStorage) {
         let postOps = ConvolutionPostOps(addsResidual: residual != nil, relu: relu)
-        if usesOneDNN(g), let phased = DNNLPhasedConvolution.cached(ConvolutionGeometry(g, hasBias: bias != nil), postOps: postOps) {
-            phased.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
-                           bias: bias.map { UnsafePointer($0.pointer) }, output: output)
-            return
-        }
+        let b = bias.map { UnsafePointer($0.pointer) }
+        // Dilated depthwise ones run the engine's loops (oneDNN has no kernel of its own for them):
+        // in the input's oneDNN layout where they can, else row-major below.
         let depthwise = DepthwiseLoops.suits(g)
-        if !depthwise, let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
-            conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
-                         bias: bias.map { UnsafePointer($0.pointer) }, residual: residual, output: output)
+        if depthwise {
+            if residual == nil, !relu, DepthwiseLoops.forward(g, heldInput: input, weight: weight.pointer, bias: b, output: output) {
+                return
+            }
+        } else if usesOneDNN(g), let phased = DNNLPhasedConvolution.cached(ConvolutionGeometry(g, hasBias: bias != nil), postOps: postOps) {
+            phased.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(), bias: b, output: output)
             return
-        }
-        if depthwise, residual == nil, !relu,
-           DepthwiseLoops.forward(g, heldInput: input, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: output) {
+        } else if let conv = oneDNN(g, hasBias: bias != nil, postOps: postOps, inference: true) {
+            conv.forward(input: input, weight: weight.pointer, weightsVersion: weight.versionForDerivedCopy(),
+                         bias: b, residual: residual, output: output)
             return
         }
         let y = output.pointer
         if depthwise {
-            DepthwiseLoops.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
+            DepthwiseLoops.forward(g, input: input.pointer, weight: weight.pointer, bias: b, output: y)
         } else {
-            Im2colConv2d.forward(g, input: input.pointer, weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) }, output: y)
+            Im2colConv2d.forward(g, input: input.pointer, weight: weight.pointer, bias: b, output: y)
         }
         if let r = residual?.pointer { for i in 0..<g.outputCount { y[i] += r[i] } }
         if relu { for i in 0..<g.outputCount { y[i] = max(y[i], 0) } }
