@@ -112,6 +112,20 @@ struct LargeBlocks {
         #expect(cache.allocate(bytes: base - 1) == nil)         // small blocks are malloc's
     }
 
+    @Test("a shared oneDNN slot's outgrown buffer is unmapped, not kept in the block cache")
+    func outgrownSlotsAreNotHeld() {
+        let sizes = [(3 << 20) + 1234, (5 << 20) + 1234]   // sizes no tensor asks for
+        DNNLRuntime.shared.locked {
+            for bytes in sizes { _ = DNNLRuntime.shared.slot(9, bytes: bytes) }   // the second outgrows the first
+        }
+        #expect(!LargeBlockCache.shared.heldSizes.contains(sizes[0]))
+        var raw: UnsafeMutableRawPointer?
+        do { raw = DNNLAlignedBuffer(byteCount: sizes[0]).raw }   // other buffers do go back to it
+        let reused = LargeBlockCache.shared.allocate(bytes: sizes[0])
+        #expect(reused == raw)
+        if let reused { #expect(LargeBlockCache.shared.free(reused, bytes: sizes[0])) }
+    }
+
     @Test("reordered weights are dropped with the weights' storage")
     func weightCopiesGoWithTheirTensor() {
         var address: UInt = 0

@@ -40,7 +40,7 @@ final class DNNLRuntime: @unchecked Sendable {
         while slots.count <= index { slots.append(nil) }
         if (slots[index]?.byteCount ?? 0) < bytes {
             slots[index] = nil
-            slots[index] = DNNLAlignedBuffer(byteCount: bytes)
+            slots[index] = DNNLAlignedBuffer(byteCount: bytes, reusable: false)
         }
         return slots[index]!.raw
     }
@@ -166,10 +166,16 @@ func dnnlImplementationName(_ pd: dnnl_primitive_desc_t) -> String {
 final class DNNLAlignedBuffer {
     let raw: UnsafeMutableRawPointer
     let byteCount: Int
+    /// Whether a large buffer goes back to `LargeBlockCache` when freed (else it is unmapped).
+    private let reusable: Bool
 
     /// Large buffers (reordered weights, shared slots) are mappings of their own, as large tensors
-    /// are (`LargeBlockCache`): long-lived, they would otherwise pin holes in the heap.
-    init(byteCount: Int) {
+    /// are (`LargeBlockCache`): long-lived, they would otherwise pin holes in the heap. A shared
+    /// slot's buffer is freed only when the slot outgrows it, for a size nobody asks for again:
+    /// `reusable: false` unmaps it rather than keep it in the cache (a U-Net step's scratchpad slot
+    /// grew through a dozen sizes, and the cache held them all: 0.5 GB at the step's peak).
+    init(byteCount: Int, reusable: Bool = true) {
+        self.reusable = reusable
         let size = max(byteCount, 64)
         if let mapped = LargeBlockCache.shared.allocate(bytes: size) {
             raw = mapped
@@ -185,7 +191,11 @@ final class DNNLAlignedBuffer {
     }
 
     deinit {
-        if !LargeBlockCache.shared.free(raw, bytes: byteCount) { free(raw) }
+        if byteCount >= LargeBlockCache.minimumBytes && !reusable {
+            munmap(raw, byteCount)
+        } else if !LargeBlockCache.shared.free(raw, bytes: byteCount) {
+            free(raw)
+        }
     }
 }
 
