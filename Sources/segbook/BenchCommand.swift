@@ -16,8 +16,9 @@ struct BenchCommand: ParsableCommand {
             of the same threads and sgemm (OpenBLAS's as `sgemm_gflops`; oneDNN's, the engine's GEMM, as `onednn_sgemm_gflops`). \
             Forward is the inference convolution as the engine runs it inside a network (the input in \
             the layout the previous convolution left, the output left in its own); `row_major_ms` is \
-            the same call on NCHW tensors; its 3×3 stride-1 layers run Winograd's algorithm, so their \
-            GFLOP/s (direct FLOPs) pass the peak (SEGBOOK_WINOGRAD=0 times the direct kernel). \
+            the same call on NCHW tensors; its 3×3 stride-1 layers run Winograd's algorithm (forward, \
+            and backward where its scratchpad fits), so their GFLOP/s (direct FLOPs) pass the peak \
+            (SEGBOOK_WINOGRAD=0 times the direct kernels). \
             tools/reference/bench_ops.py prints the same JSON for PyTorch.
 
             `segbook bench PRESET ...` times, per preset, the inference forward (eval mode, no gradient) \
@@ -25,7 +26,8 @@ struct BenchCommand: ParsableCommand {
             head's term, backward, the architecture's optimizer step) at --batch×C×size×size: median, \
             min and max of --repeats runs after warm-up, images/s, the engine's peak memory during the \
             step, and the forward's GFLOP/s next to the CPU's FP32 peak. GFLOP/s counts a convolution's \
-            direct FLOPs; Winograd's algorithm (inference 3×3 convolutions of 64+ channels) does fewer \
+            direct FLOPs; Winograd's algorithm (3×3 convolutions of 64+ channels, dilated ones over their \
+            phases, in inference and training) does fewer \
             multiplications, so the rate can pass 100% of peak. SEGBOOK_WINOGRAD=0 turns it off. \
             tools/reference/bench.py prints \
             the same JSON for PyTorch; tools/reference/bench_compare.py puts both side by side.

@@ -17,6 +17,11 @@ struct DNNLConvBackendTests {
         Case(input: [1, 6, 12, 12], weight: [6, 2, 3, 3], stride: (1, 2), padding: (2, 1), dilation: (2, 1), groups: 3, bias: true),
         Case(input: [2, 16, 8, 8], weight: [16, 1, 3, 3], stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 16, bias: true),
         Case(input: [1, 32, 10, 10], weight: [48, 32, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: false),
+        // Winograd's algorithm in training (forward and both backward passes).
+        Case(input: [2, 64, 13, 10], weight: [80, 64, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
+        // Dilated: Winograd over the phases (`Tensor.phasedConv2d`).
+        Case(input: [2, 64, 12, 10], weight: [80, 64, 3, 3], stride: (1, 1), padding: (2, 2), dilation: (2, 2), groups: 1, bias: true),
+        Case(input: [1, 64, 8, 12], weight: [64, 64, 3, 3], stride: (1, 1), padding: (4, 4), dilation: (4, 4), groups: 1, bias: false),
     ]
 
     /// Output and the three gradients of Σ conv2d(x, w, b)·r, on one backend.
@@ -169,10 +174,11 @@ struct HeldLayoutTests {
     }
 }
 
-/// Inference 3×3 convolutions of 64+ channels run Winograd's algorithm, dilated ones over their
-/// phases (`DNNLPhasedConvolution`): the same outputs as the taped direct convolution, from held
-/// and row-major inputs, with bias, ReLU and a residual, and the layout the next layer reads.
-@Suite("Winograd and phased inference convolutions")
+/// 3×3 convolutions of 64+ channels run Winograd's algorithm, dilated ones over their phases
+/// (`DNNLPhasedConvolution` in inference, `Tensor.phasedConv2d` in training): inference gives the
+/// taped convolution's outputs from held and row-major inputs, with bias, ReLU and a residual, and
+/// the layout the next layer reads.
+@Suite("Winograd and phased convolutions")
 struct WinogradInferenceTests {
     @Test func undilatedThreeByThreeRunsWinograd() {
         let g = ConvolutionGeometry(batch: 1, inChannels: 64, height: 16, width: 16, outChannels: 64,
@@ -183,7 +189,16 @@ struct WinogradInferenceTests {
         let narrow = ConvolutionGeometry(batch: 1, inChannels: 32, height: 16, width: 16, outChannels: 64,
                                          kernel: (3, 3), padding: (1, 1))
         #expect(DNNLConvolution(narrow, inference: true).implementationNames["forward"]?.contains("wino") == false)
-        #expect(DNNLConvolution(g).implementationNames["forward"]?.contains("wino") == false, "training stays direct")
+        // Training too: its gradients against the reference are `DNNLConvBackendTests.agree`'s last case.
+        let training = DNNLConvolution(ConvolutionGeometry(batch: 2, inChannels: 64, height: 16, width: 16, outChannels: 64,
+                                                           kernel: (3, 3), padding: (1, 1), hasBias: true))
+        let x = [Float](repeating: 0.5, count: 2 * 64 * 16 * 16), w = [Float](repeating: 0.1, count: 64 * 64 * 9)
+        var dx = x, dw = w, db = [Float](repeating: 0, count: 64)
+        training.backward(input: x, gradOutput: x, weight: w, gradInput: &dx, gradWeight: &dw, gradBias: &db)
+        for pass in ["forward", "backward_data", "backward_weights"] {
+            #expect(training.implementationNames[pass]?.contains("wino") == DNNLConvolution.winogradEnabled,
+                    "training \(pass) chose \(training.implementationNames)")
+        }
     }
 
     @Test(arguments: [(1, false, false), (1, true, true), (2, true, false), (4, false, true), (2, false, false)])
@@ -218,6 +233,22 @@ struct WinogradInferenceTests {
                                         padding: (d, d), dilation: (d, d), hasBias: c.bias)
             #expect(DNNLPhasedConvolution.cached(g, postOps: ConvolutionPostOps(addsResidual: false, relu: true)) != nil)
         }
+    }
+
+    /// Training's dilated 3×3 convolutions run over their phases too (their values and gradients
+    /// against the reference are `DNNLConvBackendTests.agree`'s dilated cases); a diagram's trace
+    /// still records the dilated convolution as written.
+    @Test func dilatedTrainingRunsOverThePhases() {
+        var gen = SeededGenerator(seed: 5)
+        let x = Tensor.randn([1, 64, 8, 8], generator: &gen).requiringGrad()
+        let w = Tensor.randn([64, 64, 3, 3], generator: &gen).requiringGrad()
+        let y = x.conv2d(weight: w, padding: 2, dilation: 2)
+        #expect(y.node.gradFunction.op == (DNNLConvolution.winogradEnabled ? "reshape" : "conv2d"))
+        let traced = Trace.recording { x.conv2d(weight: w, padding: 2, dilation: 2) }
+        #expect(traced.recorder.events.map(\.op) == ["conv2d"])
+        expectConvClose(traced.value.scalars, y.scalars, "traced and phased")
+        let odd = Tensor.randn([1, 64, 10, 10], generator: &gen).requiringGrad()
+        #expect(odd.conv2d(weight: w, padding: 4, dilation: 4).node.gradFunction.op == "conv2d", "10 is no multiple of 4")
     }
 
     @Test func sidesThatDoNotDivideTheDilationRunDirect() {

@@ -115,6 +115,8 @@ public final class DNNLConvolution: @unchecked Sendable {
     private let residualSource: DNNLBoundary?
 
     private let forwardPrimitive: DNNLPrimitive
+    /// Whether the forward runs Winograd's algorithm; the backward ones then try it first too.
+    public let usesWinograd: Bool
     private let forwardSource: DNNLBoundary
     /// The weights' crossing into the forward primitive's layout (copies kept in `DNNLWeightCopies`).
     private let forwardWeights: DNNLBoundary
@@ -256,18 +258,21 @@ public final class DNNLConvolution: @unchecked Sendable {
         defer { if let ops { dnnl_post_ops_destroy(ops) } }
         let what = "convolution forward \(geometry)"
         // Winograd where it suits and oneDNN implements it, else the direct algorithm.
-        let triesWinograd = isInference && Self.winogradEnabled && Self.suitsWinograd(geometry)
         func winograd() -> DNNLPrimitive? {
-            guard triesWinograd else { return nil }
+            guard Self.winogradEnabled && Self.suitsWinograd(geometry) else { return nil }
             var desc = opDesc(dnnl_convolution_winograd)
-            return withUnsafePointer(to: &desc) { DNNLPrimitive(ifImplemented: UnsafeRawPointer($0), postOps: ops, what) }
+            let primitive = withUnsafePointer(to: &desc) { DNNLPrimitive(ifImplemented: UnsafeRawPointer($0), postOps: ops, what) }
+            return propagation == dnnl_forward_inference
+                || (primitive?.scratchpadBytes ?? 0) <= Self.maximumTrainingWinogradScratchpad ? primitive : nil
         }
         func direct() -> DNNLPrimitive {
             var desc = opDesc(dnnl_convolution_direct)
             return withUnsafePointer(to: &desc) { DNNLPrimitive(opDesc: UnsafeRawPointer($0), postOps: ops, what) }
         }
-        let primitive = winograd() ?? direct()
+        let fast = winograd()
+        let primitive = fast ?? direct()
         forwardPrimitive = primitive
+        usesWinograd = fast != nil
         forwardSource = DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_src_md), toInner: true, slot: 0)
         forwardWeights = DNNLBoundary(user: plain.weights, inner: primitive.query(dnnl_query_weights_md), toInner: true,
                                       slot: DNNLRuntime.weightsSlot)
@@ -280,20 +285,30 @@ public final class DNNLConvolution: @unchecked Sendable {
             : nil
     }
 
-    /// Whether inference convolutions may run Winograd's algorithm (`SEGBOOK_WINOGRAD=0` turns it
-    /// off, to compare).
+    /// Whether convolutions may run Winograd's algorithm (`SEGBOOK_WINOGRAD=0` turns it off, to
+    /// compare).
     public static let winogradEnabled = ProcessInfo.processInfo.environment["SEGBOOK_WINOGRAD"] != "0"
 
-    /// Inference 3×3 convolutions with stride 1, no dilation and at least 64 channels in and out run
+    /// 3×3 convolutions with stride 1, no dilation and at least 64 channels in and out run
     /// Winograd's algorithm (oneDNN's F(2×2, 3×3) or F(4×4, 3×3)): 2.25–4× fewer multiplications,
     /// measured 1.5–2.8× faster than the direct kernel on ResNet and U-Net shapes here, and slower
     /// below 64 channels. Its transforms round differently: outputs move by ~1e-6 of their scale.
-    /// Training keeps the direct algorithm.
+    /// Training runs it too, forward and both backward passes (oneDNN's `jit_wino_4x3` has all
+    /// three): 2–2.4× faster than direct on FCN-ResNet50's 3×3 layers at batch 2.
     static func suitsWinograd(_ g: ConvolutionGeometry) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
             && g.dilationHeight == 1 && g.dilationWidth == 1 && g.groups == 1
             && g.inChannels >= 64 && g.outChannels >= 64
     }
+
+    /// The largest scratchpad a training pass may take Winograd's algorithm with (64 MiB), else it
+    /// runs direct. The scratchpad is one buffer shared by every primitive, grown to the largest
+    /// and kept, so what one pass asks for stays resident at the step's peak; oneDNN's Winograd
+    /// keeps every transformed tile and the transformed weights there. Unbounded, U-Net's
+    /// full-resolution layers (~150 MB) and FCN's head (204 MB forward, 508 MB backward-weights)
+    /// put U-Net's and Swin-UperNet's peak RSS above PyTorch's; within 64 MiB, Winograd still runs
+    /// on their smaller maps and on FCN's dilated layers (over their phases).
+    static let maximumTrainingWinogradScratchpad = 64 << 20
 
     /// The implementations oneDNN chose, e.g. `forward: brgconv:avx512_core`.
     public var implementationNames: [String: String] {
@@ -432,14 +447,16 @@ public final class DNNLConvolution: @unchecked Sendable {
         let any = Self.innerDescs(geometry, activationLayout)
         var src = any.src, weights = any.weights, dst = any.dst
         let window = Window(geometry)
-        var opDesc = dnnl_convolution_desc_t()
-        dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
-            &opDesc, dnnl_convolution_direct, &src, &weights, &dst,
-            window.strides, window.dilates, window.paddingLeft, window.paddingRight),
-            "dnnl_dilated_convolution_backward_data_desc_init(\(geometry))")
-        let primitive = withUnsafePointer(to: &opDesc) {
-            DNNLPrimitive(opDesc: UnsafeRawPointer($0), hint: forwardPrimitive, "convolution backward data \(geometry)")
+        let what = "convolution backward data \(geometry)"
+        func opDesc(_ algorithm: dnnl_alg_kind_t) -> dnnl_convolution_desc_t {
+            var opDesc = dnnl_convolution_desc_t()
+            dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
+                &opDesc, algorithm, &src, &weights, &dst,
+                window.strides, window.dilates, window.paddingLeft, window.paddingRight),
+                "dnnl_dilated_convolution_backward_data_desc_init(\(geometry))")
+            return opDesc
         }
+        let primitive = backwardPrimitive(what, opDesc)
         let state = BackwardData(
             primitive: primitive,
             diffDst: DNNLBoundary(user: plain.dst, inner: primitive.query(dnnl_query_diff_dst_md), toInner: true, slot: 0),
@@ -448,6 +465,20 @@ public final class DNNLConvolution: @unchecked Sendable {
             diffSrc: DNNLBoundary(user: plain.src, inner: primitive.query(dnnl_query_diff_src_md), toInner: false, slot: 1))
         backwardDataState = state
         return state
+    }
+
+    /// A backward primitive hinted by the forward: Winograd's algorithm when the forward runs it and
+    /// oneDNN implements this pass, else the direct one.
+    private func backwardPrimitive(_ what: String, _ opDesc: (dnnl_alg_kind_t) -> dnnl_convolution_desc_t) -> DNNLPrimitive {
+        if usesWinograd {
+            var desc = opDesc(dnnl_convolution_winograd)
+            if let primitive = withUnsafePointer(to: &desc, { DNNLPrimitive(ifImplemented: UnsafeRawPointer($0), hint: forwardPrimitive, what) }),
+               primitive.scratchpadBytes <= Self.maximumTrainingWinogradScratchpad {
+                return primitive
+            }
+        }
+        var desc = opDesc(dnnl_convolution_direct)
+        return withUnsafePointer(to: &desc) { DNNLPrimitive(opDesc: UnsafeRawPointer($0), hint: forwardPrimitive, what) }
     }
 
     /// `gradInput = ∂L/∂input` given `gradOutput = ∂L/∂output` (overwritten, not accumulated).
@@ -496,17 +527,18 @@ public final class DNNLConvolution: @unchecked Sendable {
         let any = Self.innerDescs(geometry, activationLayout)
         var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
         let window = Window(geometry)
-        var opDesc = dnnl_convolution_desc_t()
-        let status = withUnsafePointer(to: &bias) { biasDesc in
-            dnnl_dilated_convolution_backward_weights_desc_init(
-                &opDesc, dnnl_convolution_direct, &src, &weights,
-                geometry.hasBias ? biasDesc : nil, &dst,
-                window.strides, window.dilates, window.paddingLeft, window.paddingRight)
+        func opDesc(_ algorithm: dnnl_alg_kind_t) -> dnnl_convolution_desc_t {
+            var opDesc = dnnl_convolution_desc_t()
+            let status = withUnsafePointer(to: &bias) { biasDesc in
+                dnnl_dilated_convolution_backward_weights_desc_init(
+                    &opDesc, algorithm, &src, &weights,
+                    geometry.hasBias ? biasDesc : nil, &dst,
+                    window.strides, window.dilates, window.paddingLeft, window.paddingRight)
+            }
+            dnnlCheck(status, "dnnl_dilated_convolution_backward_weights_desc_init(\(geometry))")
+            return opDesc
         }
-        dnnlCheck(status, "dnnl_dilated_convolution_backward_weights_desc_init(\(geometry))")
-        let primitive = withUnsafePointer(to: &opDesc) {
-            DNNLPrimitive(opDesc: UnsafeRawPointer($0), hint: forwardPrimitive, "convolution backward weights \(geometry)")
-        }
+        let primitive = backwardPrimitive("convolution backward weights \(geometry)", opDesc)
         let state = BackwardWeights(
             primitive: primitive,
             // Slot 0 is diffDst's in both backward primitives: `backward` may hand backward data's

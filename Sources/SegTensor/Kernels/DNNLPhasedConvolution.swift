@@ -57,12 +57,7 @@ final class DNNLPhasedConvolution {
     /// stride-1 kernel with equal dilation d > 1 and padding d, sides not multiples of d, under
     /// 64 channels, channels not whole 16-blocks, or a residual to add.
     static func cached(_ g: ConvolutionGeometry, postOps: ConvolutionPostOps) -> DNNLPhasedConvolution? {
-        let d = g.dilationHeight
-        guard DNNLConvolution.winogradEnabled, !postOps.addsResidual, d > 1, g.dilationWidth == d,
-              g.kernelHeight == 3, g.kernelWidth == 3, g.strideHeight == 1, g.strideWidth == 1,
-              g.padHeight == d, g.padWidth == d, g.height % d == 0, g.width % d == 0, g.groups == 1,
-              g.inChannels >= 64, g.outChannels >= 64, g.inChannels % 16 == 0, g.outChannels % 16 == 0
-        else { return nil }
+        guard suits(g), !postOps.addsResidual, g.inChannels % 16 == 0, g.outChannels % 16 == 0 else { return nil }
         return DNNLRuntime.shared.locked {
             let key = CacheKey(geometry: g, postOps: postOps)
             if let known = cache[key] { return known }
@@ -74,6 +69,17 @@ final class DNNLPhasedConvolution {
     }
 
     static func clearCache() { DNNLRuntime.shared.locked { cache.removeAll() } }
+
+    /// Whether `g` is a dilated 3×3 convolution whose phases would run Winograd's algorithm (it is
+    /// on, equal dilation d > 1 and padding d, stride 1, sides multiples of d, 64+ channels, no
+    /// groups): inference takes this class, training `Tensor.conv2d`'s phases of tensors.
+    static func suits(_ g: ConvolutionGeometry) -> Bool {
+        let d = g.dilationHeight
+        return DNNLConvolution.winogradEnabled && d > 1 && g.dilationWidth == d
+            && g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
+            && g.padHeight == d && g.padWidth == d && g.height % d == 0 && g.width % d == 0 && g.groups == 1
+            && g.inChannels >= 64 && g.outChannels >= 64
+    }
 
     /// `relu?(conv(input, weight) + bias)`, leaving `output` in the dilated convolution's layout.
     func forward(input: TensorStorage, weight: UnsafePointer<Float>, weightsVersion: UInt64?,

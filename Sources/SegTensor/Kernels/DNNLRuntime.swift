@@ -250,6 +250,7 @@ final class DNNLPrimitive {
     /// concurrency moves work between threads), the kernel wrote through a null pointer. A user
     /// scratchpad, used under the runtime's lock, is safe from any thread.
     let scratchpad: DNNLMemory?
+    var scratchpadBytes: Int { scratchpad.map { dnnlSize($0.desc) } ?? 0 }
 
     /// The primitive of a primitive descriptor (which it then owns).
     init(descriptor pd: dnnl_primitive_desc_t, _ what: String) {
@@ -270,8 +271,9 @@ final class DNNLPrimitive {
 
     /// The primitive for an op descriptor, or nil where oneDNN has no implementation of it (an
     /// algorithm tried before a general one).
-    convenience init?(ifImplemented opDesc: UnsafeRawPointer, postOps: dnnl_post_ops_t? = nil, _ what: String) {
-        let (status, pd) = DNNLPrimitive.descriptor(opDesc, hint: nil, postOps: postOps, what)
+    convenience init?(ifImplemented opDesc: UnsafeRawPointer, hint: DNNLPrimitive? = nil, postOps: dnnl_post_ops_t? = nil,
+                      _ what: String) {
+        let (status, pd) = DNNLPrimitive.descriptor(opDesc, hint: hint, postOps: postOps, what)
         if status == dnnl_unimplemented { return nil }
         dnnlCheck(status, "dnnl_primitive_desc_create(\(what))")
         self.init(descriptor: pd!, what)

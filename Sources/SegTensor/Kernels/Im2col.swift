@@ -27,6 +27,13 @@ public struct Conv2dGeometry: Hashable, Sendable {
     public var flops: Double {
         2 * Double(batch * outChannels * outHeight * outWidth) * Double(inChannelsPerGroup * kernelHeight * kernelWidth)
     }
+    /// The undilated padding-1 convolution over the d² phases of this dilated one, stacked as the
+    /// batch (`Tensor.phasedConv2d`).
+    var phases: Conv2dGeometry {
+        Conv2dGeometry(batch: batch * dilationH * dilationW, inChannels: inChannels, inHeight: inHeight / dilationH,
+                       inWidth: inWidth / dilationW, outChannels: outChannels, kernelHeight: kernelHeight,
+                       kernelWidth: kernelWidth, padH: 1, padW: 1, groups: groups)
+    }
     /// A 1×1, stride-1, unpadded convolution is a plain matrix product (no im2col needed).
     var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0
@@ -238,6 +245,22 @@ public enum Conv2dKernel {
         }
         if let r = residual?.pointer { for i in 0..<g.outputCount { y[i] += r[i] } }
         if relu { for i in 0..<g.outputCount { y[i] = max(y[i], 0) } }
+    }
+    /// Both gradients of a taped convolution (nil for one not needed; a bias gradient comes with the
+    /// weights'): on oneDNN the output gradient is reordered into the primitives' layout once for
+    /// the two passes.
+    static func backward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, weightsVersion: UInt64?, gradInput: UnsafeMutablePointer<Float>?,
+                         gradWeight: UnsafeMutablePointer<Float>?, gradBias: UnsafeMutablePointer<Float>?) {
+        if let conv = oneDNN(g, hasBias: gradBias != nil) {
+            conv.backward(input: input, gradOutput: gradOutput, weight: weight, weightsVersion: weightsVersion,
+                          gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
+            return
+        }
+        if let gradInput { Im2colConv2d.backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput) }
+        if let gradWeight {
+            Im2colConv2d.backwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight, gradBias: gradBias)
+        }
     }
     public static func backwardData(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     weightsVersion: UInt64? = nil, keepWeights: Bool = false, gradInput: UnsafeMutablePointer<Float>) {

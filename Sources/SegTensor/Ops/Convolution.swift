@@ -15,28 +15,42 @@ extension Tensor {
             return conv2dInference(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        if Trace.allowsFusionHere, Conv2dKernel.backend == .oneDNN, g.batch > 0,
+           DNNLPhasedConvolution.suits(ConvolutionGeometry(g, hasBias: bias != nil)),
+           DNNLConvolution.cached(ConvolutionGeometry(g.phases, hasBias: bias != nil)).usesWinograd {
+            return phasedConv2d(weight: weight, bias: bias, dilation: dilation.0)
+        }
         let s = TensorStorage(count: g.outputCount)
         Conv2dKernel.forward(g, input: pointer, weight: weight.pointer, weightsVersion: weight.storage.versionForDerivedCopy(), bias: bias.map { UnsafePointer($0.pointer) }, output: s.pointer)
         let (x, w) = (self, weight)
         let inputs = bias.map { [x, w, $0] } ?? [x, w]
         return Tensor.record("conv2d", s, shape: [g.batch, g.outChannels, g.outHeight, g.outWidth], inputs: inputs) { dy, _ in
-            var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            if x.requiresGrad {
-                let st = TensorStorage(count: g.inputCount)
-                Conv2dKernel.backwardData(g, gradOutput: dy.pointer, weight: w.pointer, weightsVersion: w.storage.versionForDerivedCopy(),
-                                          gradInput: st.pointer)
-                gx = Tensor(storage: st, shape: x.shape)
-            }
-            if w.requiresGrad || (bias?.requiresGrad ?? false) {
-                let sw = TensorStorage(count: g.weightCount)
-                let sb = TensorStorage(count: g.outChannels)
-                Conv2dKernel.backwardWeight(g, input: x.pointer, gradOutput: dy.pointer, gradWeight: sw.pointer,
-                                            gradBias: bias == nil ? nil : sb.pointer)
-                if w.requiresGrad { gw = Tensor(storage: sw, shape: w.shape) }
-                if bias?.requiresGrad ?? false { gb = Tensor(storage: sb, shape: [g.outChannels]) }
-            }
+            let weightsNeeded = w.requiresGrad || (bias?.requiresGrad ?? false)
+            let sx = x.requiresGrad ? TensorStorage(count: g.inputCount) : nil
+            let sw = weightsNeeded ? TensorStorage(count: g.weightCount) : nil
+            let sb = weightsNeeded && bias != nil ? TensorStorage(count: g.outChannels) : nil
+            Conv2dKernel.backward(g, input: x.pointer, gradOutput: dy.pointer, weight: w.pointer,
+                                  weightsVersion: w.storage.versionForDerivedCopy(), gradInput: sx?.pointer,
+                                  gradWeight: sw?.pointer, gradBias: sb?.pointer)
+            let gx = sx.map { Tensor(storage: $0, shape: x.shape) }
+            let gw = w.requiresGrad ? sw.map { Tensor(storage: $0, shape: w.shape) } : nil
+            let gb = bias?.requiresGrad ?? false ? sb.map { Tensor(storage: $0, shape: [g.outChannels]) } : nil
             return bias == nil ? [gx, gw] : [gx, gw, gb]
         }
+    }
+
+    /// A dilated 3×3 convolution (dilation and padding d) as one undilated convolution over its d²
+    /// phases, so that training runs Winograd's algorithm on it too: phase (p, q) of the output,
+    /// pixels (d·a + p, d·b + q), is the padding-1 convolution of the same phase of the input (see
+    /// `DNNLPhasedConvolution`). The phases become the batch by a permute, whose backward is the
+    /// inverse permute, so the gradients follow from the ops'. A diagram's trace (no fusion) sees
+    /// the dilated convolution as written.
+    private func phasedConv2d(weight: Tensor, bias: Tensor?, dilation d: Int) -> Tensor {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2] / d, shape[3] / d)
+        let phases = reshaped([n, c, h, d, w, d]).permuted([3, 5, 0, 1, 2, 4]).reshaped([d * d * n, c, h, w])
+        let y = phases.conv2d(weight: weight, bias: bias, stride: (1, 1), padding: (1, 1), dilation: (1, 1))
+        let o = weight.shape[0]
+        return y.reshaped([d, d, n, o, h, w]).permuted([2, 3, 4, 0, 5, 1]).reshaped([n, o, h * d, w * d])
     }
 
     /// Inference convolution with what follows it fused into the same oneDNN pass (issue 11):
