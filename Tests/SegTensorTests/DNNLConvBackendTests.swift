@@ -19,6 +19,8 @@ struct DNNLConvBackendTests {
         Case(input: [1, 32, 10, 10], weight: [48, 32, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: false),
         // Winograd's algorithm in training (forward and both backward passes).
         Case(input: [2, 64, 13, 10], weight: [80, 64, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
+        Case(input: [8, 64, 33, 33], weight: [64, 64, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
+        Case(input: [8, 64, 17, 17], weight: [64, 64, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
         // Dilated: Winograd over the phases (`Tensor.phasedConv2d`).
         Case(input: [2, 64, 12, 10], weight: [80, 64, 3, 3], stride: (1, 1), padding: (2, 2), dilation: (2, 2), groups: 1, bias: true),
         Case(input: [1, 64, 8, 12], weight: [64, 64, 3, 3], stride: (1, 1), padding: (4, 4), dilation: (4, 4), groups: 1, bias: false),
