@@ -24,9 +24,7 @@ final class DNNLPhasedConvolution {
 
     private init?(_ g: ConvolutionGeometry, postOps: ConvolutionPostOps) {
         let d = g.dilationHeight
-        let phased = ConvolutionGeometry(batch: g.batch * d * d, inChannels: g.inChannels, height: g.height / d,
-                                         width: g.width / d, outChannels: g.outChannels, kernel: (3, 3),
-                                         padding: (1, 1), hasBias: g.hasBias)
+        let phased = g.phases
         let phases = DNNLConvolution.cached(phased, postOps: postOps, inference: true)
         // Without Winograd the phases are only extra copies; a layout wider than row-major would not
         // fit the buffers the phases travel in.
@@ -127,6 +125,16 @@ final class DNNLPhasedConvolution {
         let gather = (view: DNNLMemory(external: view), reorder: DNNLPrimitive(reorderFrom: view, to: phaseSource.desc))
         gathers.append(gather)
         return gather
+    }
+}
+
+extension ConvolutionGeometry {
+    /// The undilated padding-1 convolution over the d² phases of this dilated one, stacked as the
+    /// batch (`DNNLPhasedConvolution` in inference, `Tensor.phasedConv2d` in training).
+    var phases: ConvolutionGeometry {
+        ConvolutionGeometry(batch: batch * dilationHeight * dilationWidth, inChannels: inChannels,
+                            height: height / dilationHeight, width: width / dilationWidth, outChannels: outChannels,
+                            kernel: (kernelHeight, kernelWidth), padding: (1, 1), groups: groups, hasBias: hasBias)
     }
 }
 

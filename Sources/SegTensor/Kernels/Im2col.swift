@@ -27,13 +27,6 @@ public struct Conv2dGeometry: Hashable, Sendable {
     public var flops: Double {
         2 * Double(batch * outChannels * outHeight * outWidth) * Double(inChannelsPerGroup * kernelHeight * kernelWidth)
     }
-    /// The undilated padding-1 convolution over the d² phases of this dilated one, stacked as the
-    /// batch (`Tensor.phasedConv2d`).
-    var phases: Conv2dGeometry {
-        Conv2dGeometry(batch: batch * dilationH * dilationW, inChannels: inChannels, inHeight: inHeight / dilationH,
-                       inWidth: inWidth / dilationW, outChannels: outChannels, kernelHeight: kernelHeight,
-                       kernelWidth: kernelWidth, padH: 1, padW: 1, groups: groups)
-    }
     /// A 1×1, stride-1, unpadded convolution is a plain matrix product (no im2col needed).
     var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0

@@ -16,8 +16,8 @@ extension Tensor {
         }
         let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         if Trace.allowsFusionHere, Conv2dKernel.backend == .oneDNN, g.batch > 0,
-           DNNLPhasedConvolution.suits(ConvolutionGeometry(g, hasBias: bias != nil)),
-           DNNLConvolution.cached(ConvolutionGeometry(g.phases, hasBias: bias != nil)).usesWinograd {
+           case let dnnl = ConvolutionGeometry(g, hasBias: bias != nil), DNNLPhasedConvolution.suits(dnnl),
+           DNNLConvolution.cached(dnnl.phases).usesWinograd {
             return phasedConv2d(weight: weight, bias: bias, dilation: dilation.0)
         }
         let s = TensorStorage(count: g.outputCount)
