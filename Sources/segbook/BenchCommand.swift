@@ -27,7 +27,8 @@ struct BenchCommand: ParsableCommand {
             min and max of --repeats runs after warm-up, images/s, the engine's peak memory during the \
             step, and the forward's GFLOP/s next to the CPU's FP32 peak. GFLOP/s counts a convolution's \
             direct FLOPs; Winograd's algorithm (3×3 convolutions of 64+ channels, dilated ones over their \
-            phases, in inference and training) does fewer \
+            phases, in inference and training, wide ones in training over slices of their input \
+            channels) does fewer \
             multiplications, so the rate can pass 100% of peak. SEGBOOK_WINOGRAD=0 turns it off. \
             tools/reference/bench.py prints \
             the same JSON for PyTorch; tools/reference/bench_compare.py puts both side by side.

@@ -24,6 +24,10 @@ struct DNNLConvBackendTests {
         // Dilated: Winograd over the phases (`Tensor.phasedConv2d`).
         Case(input: [2, 64, 12, 10], weight: [80, 64, 3, 3], stride: (1, 1), padding: (2, 2), dilation: (2, 2), groups: 1, bias: true),
         Case(input: [1, 64, 8, 12], weight: [64, 64, 3, 3], stride: (1, 1), padding: (4, 4), dilation: (4, 4), groups: 1, bias: false),
+        // Too wide for Winograd's scratchpad bound: in slices of the input channels
+        // (`DNNLSlicedConvolution`), with and without bias.
+        Case(input: [2, 1024, 7, 9], weight: [512, 1024, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
+        Case(input: [1, 2048, 6, 6], weight: [256, 2048, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: false),
     ]
 
     /// Output and the three gradients of Σ conv2d(x, w, b)·r, on one backend.
@@ -251,6 +255,24 @@ struct WinogradInferenceTests {
         expectConvClose(traced.value.scalars, y.scalars, "traced and phased")
         let odd = Tensor.randn([1, 64, 10, 10], generator: &gen).requiringGrad()
         #expect(odd.conv2d(weight: w, padding: 4, dilation: 4).node.gradFunction.op == "conv2d", "10 is no multiple of 4")
+    }
+
+    /// A training convolution too wide for Winograd's scratchpad bound runs it in slices of its
+    /// input channels, each slice in all three passes (values and gradients against the reference:
+    /// `DNNLConvBackendTests.agree`'s last cases); one within the bound runs whole.
+    @Test func wideTrainingRunsWinogradInSlices() {
+        let wide = ConvolutionGeometry(batch: 2, inChannels: 1024, height: 7, width: 9, outChannels: 512, kernel: (3, 3),
+                                       padding: (1, 1), hasBias: true)
+        let sliced = DNNLSlicedConvolution.cached(wide)
+        #expect((sliced != nil) == DNNLConvolution.winogradEnabled)
+        if let sliced {
+            #expect(sliced.slices > 1 && 1024 % sliced.slices == 0)
+            #expect(sliced.winogradInEveryPass)
+            #expect(!DNNLConvolution.cached(wide).winogradInEveryPass, "whole, it fits the bound: nothing to slice")
+        }
+        let fits = ConvolutionGeometry(batch: 2, inChannels: 128, height: 7, width: 9, outChannels: 128, kernel: (3, 3),
+                                       padding: (1, 1))
+        #expect(DNNLSlicedConvolution.cached(fits) == nil)
     }
 
     @Test func sidesThatDoNotDivideTheDilationRunDirect() {

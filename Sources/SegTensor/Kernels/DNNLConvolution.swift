@@ -157,6 +157,7 @@ public final class DNNLConvolution: @unchecked Sendable {
     public static func clearCache() {
         DNNLRuntime.shared.locked { cache.removeAll() }
         DNNLPhasedConvolution.clearCache()
+        DNNLSlicedConvolution.clearCache()
     }
 
     public static var cachedCount: Int { DNNLRuntime.shared.locked { cache.count } }
@@ -194,10 +195,15 @@ public final class DNNLConvolution: @unchecked Sendable {
         var src, weights, bias, dst: dnnl_memory_desc_t
     }
 
-    private static func plainDescs(_ g: ConvolutionGeometry) -> Descs {
+    /// The caller's row-major buffers. `sourceChannels` > `g.inChannels`: the input and the
+    /// weights are slices of tensors with that many input channels (`DNNLSlicedConvolution`).
+    private static func plainDescs(_ g: ConvolutionGeometry, sourceChannels: Int) -> Descs {
         let w = weightDims(g)
-        return Descs(src: dnnlDesc(g.inputShape, dnnl_abcd),
-                     weights: dnnlDesc(w, dnnlPlainTag(rank: w.count)),
+        let (c, plane, taps) = (sourceChannels, g.height * g.width, g.kernelHeight * g.kernelWidth)
+        let sliced = c != g.inChannels
+        precondition(!sliced || (g.groups == 1 && c > g.inChannels), "conv2d: a slice of \(c) channels for \(g)")
+        return Descs(src: sliced ? dnnlDesc(g.inputShape, strides: [c * plane, plane, g.width, 1]) : dnnlDesc(g.inputShape, dnnl_abcd),
+                     weights: sliced ? dnnlDesc(w, strides: [c * taps, taps, g.kernelWidth, 1]) : dnnlDesc(w, dnnlPlainTag(rank: w.count)),
                      bias: dnnlDesc([g.outChannels], dnnl_a),
                      dst: dnnlDesc(g.outputShape, dnnl_abcd))
     }
@@ -225,15 +231,21 @@ public final class DNNLConvolution: @unchecked Sendable {
     public static let defaultActivationLayout = ActivationLayout.oneDNNChoice
     public let activationLayout: ActivationLayout
 
+    /// Input channels of the tensors the caller's input and weights are slices of
+    /// (`geometry.inChannels` unless sliced).
+    let sourceChannels: Int
+
     /// `inference`: a forward-only primitive (oneDNN's `forward_inference`, which may choose other
-    /// kernels and layouts); post-ops imply it.
+    /// kernels and layouts); post-ops imply it. `sourceChannels`: the input and weights the caller
+    /// passes are the first `geometry.inChannels` channels of tensors with this many.
     public init(_ geometry: ConvolutionGeometry, activations: ActivationLayout = defaultActivationLayout,
-                postOps: ConvolutionPostOps = .none, inference: Bool = false) {
+                postOps: ConvolutionPostOps = .none, inference: Bool = false, sourceChannels: Int? = nil) {
         self.geometry = geometry
         self.activationLayout = activations
         self.postOps = postOps
         self.isInference = inference || !postOps.isEmpty
-        let plain = Self.plainDescs(geometry)
+        self.sourceChannels = sourceChannels ?? geometry.inChannels
+        let plain = Self.plainDescs(geometry, sourceChannels: self.sourceChannels)
         let any = Self.innerDescs(geometry, activations)
         var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
         let window = Window(geometry)
@@ -306,9 +318,19 @@ public final class DNNLConvolution: @unchecked Sendable {
     /// and kept, so what one pass asks for stays resident at the step's peak; oneDNN's Winograd
     /// keeps every transformed tile and the transformed weights there. Unbounded, U-Net's
     /// full-resolution layers (~150 MB) and FCN's head (204 MB forward, 508 MB backward-weights)
-    /// put U-Net's and Swin-UperNet's peak RSS above PyTorch's; within 64 MiB, Winograd still runs
-    /// on their smaller maps and on FCN's dilated layers (over their phases).
+    /// put U-Net's and Swin-UperNet's peak RSS above PyTorch's. A wider training convolution runs
+    /// in slices of its input channels that fit (`DNNLSlicedConvolution`).
     static let maximumTrainingWinogradScratchpad = 64 << 20
+
+    /// Whether the forward and both backward passes run Winograd's algorithm (this makes the
+    /// backward primitives).
+    var winogradInEveryPass: Bool {
+        DNNLRuntime.shared.locked {
+            usesWinograd && [backwardData().primitive, backwardWeights().primitive].allSatisfy {
+                $0.implementationName.contains("wino")
+            }
+        }
+    }
 
     /// The implementations oneDNN chose, e.g. `forward: brgconv:avx512_core`.
     public var implementationNames: [String: String] {
@@ -443,7 +465,7 @@ public final class DNNLConvolution: @unchecked Sendable {
     private func backwardData() -> BackwardData {
         if let state = backwardDataState { return state }
         precondition(!isInference, "conv2d: an inference convolution has no backward (\(geometry))")
-        let plain = Self.plainDescs(geometry)
+        let plain = Self.plainDescs(geometry, sourceChannels: sourceChannels)
         let any = Self.innerDescs(geometry, activationLayout)
         var src = any.src, weights = any.weights, dst = any.dst
         let window = Window(geometry)
@@ -523,7 +545,7 @@ public final class DNNLConvolution: @unchecked Sendable {
     private func backwardWeights() -> BackwardWeights {
         if let state = backwardWeightsState { return state }
         precondition(!isInference, "conv2d: an inference convolution has no backward (\(geometry))")
-        let plain = Self.plainDescs(geometry)
+        let plain = Self.plainDescs(geometry, sourceChannels: sourceChannels)
         let any = Self.innerDescs(geometry, activationLayout)
         var src = any.src, weights = any.weights, bias = any.bias, dst = any.dst
         let window = Window(geometry)

@@ -122,6 +122,16 @@ func dnnlDesc(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
     return md
 }
 
+/// A float32 memory descriptor with the given dims and element strides: a view into a larger
+/// row-major buffer (a slice of its channels).
+func dnnlDesc(_ dims: [Int], strides: [Int]) -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), dims.map { Int64($0) }, dnnl_f32,
+                                               strides.map { Int64($0) }),
+              "dnnl_memory_desc_init_by_strides(\(dims), \(strides))")
+    return md
+}
+
 /// Plain row-major tag for `rank` dimensions (`nchw`, `oihw`, `goihw`, `x`).
 func dnnlPlainTag(rank: Int) -> dnnl_format_tag_t {
     switch rank {

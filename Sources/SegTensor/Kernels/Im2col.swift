@@ -198,10 +198,18 @@ public enum Conv2dKernel {
         return DNNLConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias), postOps: postOps, inference: inference)
     }
 
+    /// A training convolution too wide for Winograd's scratchpad bound, in slices that run it
+    /// (`DNNLSlicedConvolution`), or nil.
+    private static func sliced(_ g: Conv2dGeometry, hasBias: Bool) -> DNNLSlicedConvolution? {
+        usesOneDNN(g) ? DNNLSlicedConvolution.cached(ConvolutionGeometry(g, hasBias: hasBias)) : nil
+    }
+
     public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                weightsVersion: UInt64? = nil, bias: UnsafePointer<Float>?,
                                output: UnsafeMutablePointer<Float>) {
-        if let conv = oneDNN(g, hasBias: bias != nil) {
+        if let sliced = sliced(g, hasBias: bias != nil) {
+            sliced.forward(input: input, weight: weight, bias: bias, output: output)
+        } else if let conv = oneDNN(g, hasBias: bias != nil) {
             conv.forward(input: input, weight: weight, weightsVersion: weightsVersion, bias: bias, output: output)
         } else {
             Im2colConv2d.forward(g, input: input, weight: weight, bias: bias, output: output)
@@ -245,6 +253,11 @@ public enum Conv2dKernel {
     static func backward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
                          weight: UnsafePointer<Float>, weightsVersion: UInt64?, gradInput: UnsafeMutablePointer<Float>?,
                          gradWeight: UnsafeMutablePointer<Float>?, gradBias: UnsafeMutablePointer<Float>?) {
+        if let sliced = sliced(g, hasBias: gradBias != nil) {
+            sliced.backward(input: input, gradOutput: gradOutput, weight: weight, gradInput: gradInput,
+                            gradWeight: gradWeight, gradBias: gradBias)
+            return
+        }
         if let conv = oneDNN(g, hasBias: gradBias != nil) {
             conv.backward(input: input, gradOutput: gradOutput, weight: weight, weightsVersion: weightsVersion,
                           gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)

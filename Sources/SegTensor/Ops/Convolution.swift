@@ -17,7 +17,7 @@ extension Tensor {
         let g = conv2dGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         if Trace.allowsFusionHere, Conv2dKernel.backend == .oneDNN, g.batch > 0,
            case let dnnl = ConvolutionGeometry(g, hasBias: bias != nil), DNNLPhasedConvolution.suits(dnnl),
-           DNNLConvolution.cached(dnnl.phases).usesWinograd {
+           DNNLConvolution.cached(dnnl.phases).usesWinograd || DNNLSlicedConvolution.cached(dnnl.phases) != nil {
             return phasedConv2d(weight: weight, bias: bias, dilation: dilation.0)
         }
         let s = TensorStorage(count: g.outputCount)
