@@ -17,6 +17,8 @@ struct DNNLConvBackendTests {
         Case(input: [1, 6, 12, 12], weight: [6, 2, 3, 3], stride: (1, 2), padding: (2, 1), dilation: (2, 1), groups: 3, bias: true),
         Case(input: [2, 16, 8, 8], weight: [16, 1, 3, 3], stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 16, bias: true),
         Case(input: [1, 32, 10, 10], weight: [48, 32, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: false),
+        // 1×1 stride 1: training runs it on the NCHW tensors as they are (oneDNN's GEMM convolution).
+        Case(input: [2, 48, 9, 7], weight: [40, 48, 1, 1], stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1, bias: true),
         // Winograd's algorithm in training (forward and both backward passes).
         Case(input: [2, 64, 13, 10], weight: [80, 64, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
         Case(input: [8, 64, 33, 33], weight: [64, 64, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1, bias: true),
@@ -50,6 +52,17 @@ struct DNNLConvBackendTests {
         for (i, name) in ["output", "grad input", "grad weight", "grad bias"].prefix(fast.count).enumerated() {
             expectConvClose(fast[i].scalars, reference[i].scalars, "\(name) \(c.testDescription)")
         }
+    }
+
+    /// Training's 1×1 stride-1 convolutions read and write the tensors' NCHW layout (no reorders);
+    /// strided or padded ones, and inference ones, keep oneDNN's blocked choice.
+    @Test func trainingPointwiseConvolutionsRunOnNCHW() {
+        let pointwise = ConvolutionGeometry(batch: 2, inChannels: 48, height: 9, width: 7, outChannels: 40, kernel: (1, 1))
+        #expect(DNNLConvolution.cached(pointwise).activationLayout == .nchw)
+        #expect(DNNLConvolution.cached(pointwise, inference: true).activationLayout == .oneDNNChoice)
+        let strided = ConvolutionGeometry(batch: 2, inChannels: 48, height: 9, width: 7, outChannels: 40, kernel: (1, 1),
+                                          stride: (2, 2))
+        #expect(DNNLConvolution.cached(strided).activationLayout == .oneDNNChoice)
     }
 
     @Test("convTranspose2d: oneDNN and the reference agree")

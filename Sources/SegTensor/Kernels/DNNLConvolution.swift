@@ -147,10 +147,23 @@ public final class DNNLConvolution: @unchecked Sendable {
             if let conv = cache[key] { return conv }
             // Each entry holds primitives and reordered weights: bound the total.
             if cache.count >= maximumCachedCount { cache.removeAll() }
-            let conv = DNNLConvolution(geometry, postOps: postOps, inference: key.inference)
+            let conv = DNNLConvolution(geometry, activations: activationLayout(for: geometry, inference: key.inference),
+                                       postOps: postOps, inference: key.inference)
             cache[key] = conv
             return conv
         }
+    }
+
+    /// The layout `cached(_:)` gives a convolution's activations: the tensors' own row-major NCHW
+    /// for training's 1×1 stride-1 convolutions, a matrix product per image that oneDNN runs as a
+    /// GEMM on it, so their four reorders a step (source, result, and both gradients) go: training
+    /// steps of FCN-ResNet50 and DeepLab v3+ measured 3–5 % shorter and 35–60 MiB lower at the
+    /// peak. Everything else takes `defaultActivationLayout` (inference keeps it from one
+    /// convolution to the next, so its 1×1 layers reorder nothing either).
+    static func activationLayout(for g: ConvolutionGeometry, inference: Bool) -> ActivationLayout {
+        let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
+            && g.padHeight == 0 && g.padWidth == 0 && g.groups == 1
+        return !inference && pointwise ? .nchw : defaultActivationLayout
     }
 
     /// Drops every cached convolution (their primitives and reordered weights).
@@ -223,11 +236,19 @@ public final class DNNLConvolution: @unchecked Sendable {
         case oneDNNChoice
         /// Channels-last (`nhwc`), where oneDNN 2.6 picks `brgconv:avx512_core`.
         case nhwc
+        /// Row-major NCHW, the tensors' own layout: no reorders.
+        case nchw
 
-        var tag: dnnl_format_tag_t { self == .nhwc ? dnnl_acdb : dnnl_format_tag_any }
+        var tag: dnnl_format_tag_t {
+            switch self {
+            case .oneDNNChoice: return dnnl_format_tag_any
+            case .nhwc: return dnnl_acdb
+            case .nchw: return dnnl_abcd
+            }
+        }
     }
 
-    /// The layout `cached(_:)` uses.
+    /// The layout `cached(_:)` uses but for training's 1×1 convolutions (`activationLayout(for:inference:)`).
     public static let defaultActivationLayout = ActivationLayout.oneDNNChoice
     public let activationLayout: ActivationLayout
 
