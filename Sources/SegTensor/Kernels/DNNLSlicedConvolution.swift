@@ -1,5 +1,3 @@
-import CDNNL
-
 /// A training convolution too wide for Winograd's scratchpad bound, run as a sum over slices of
 /// its input channels so that every slice runs Winograd's algorithm within it. oneDNN's Winograd
 /// keeps the weights transformed in the scratchpad, C_in·C_out·36 floats: FCN-ResNet50's
